@@ -1,0 +1,34 @@
+//! The hub's actor tree. `HubSupervisor` owns the children's slots and restarts any child that dies; each child
+//! owns one piece of live state and is reached only through messages (see each file).
+//!
+//! ```text
+//! HubSupervisor ── SessionRegistry   (sessions: validation in memory, coalesced writes)
+//! ```
+
+pub mod session_registry;
+pub mod supervisor;
+
+use actix::dev::ToEnvelope;
+use actix::{Actor, Addr, Handler, MailboxError, Message};
+use std::time::Duration;
+
+/// A name for metrics and logs.
+pub trait NamedActor: Actor {
+    const NAME: &'static str;
+}
+
+/// Request/response to an actor with a timeout, counted in `koji_actor_mailbox_depth` while it is in flight
+/// (queued or being handled), so a backed-up actor shows on `/metrics`.
+pub async fn ask<A, M>(addr: &Addr<A>, msg: M) -> Result<M::Result, MailboxError>
+where
+    A: NamedActor + Handler<M>,
+    A::Context: ToEnvelope<A, M>,
+    M: Message + Send + 'static,
+    M::Result: Send,
+{
+    let depth = metrics::gauge!("koji_actor_mailbox_depth", "actor" => A::NAME);
+    depth.increment(1.0);
+    let result = addr.send(msg).timeout(Duration::from_secs(30)).await;
+    depth.decrement(1.0);
+    result
+}

@@ -1,0 +1,192 @@
+//! Koji's `queryOpts` (order, offset, limit, countOnly, asList) over a list query built from filters.
+//!
+//! A list call is one SQL statement: the handler names the columns (alias = Koji field name), adds a clause per
+//! given filter, and `Select::fetch` applies the options. Order keys are checked against the aliases, so a client
+//! can never inject SQL through them.
+
+use crate::fault::{KojiError, KojiResult};
+use crate::xmlrpc::Value;
+use deadpool_postgres::GenericClient;
+use serde::Deserialize;
+use tokio_postgres::types::ToSql;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct QueryOpts {
+    pub order: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+    #[serde(rename = "countOnly")]
+    pub count_only: Option<bool>,
+    #[serde(rename = "asList")]
+    pub as_list: Option<bool>,
+    pub group: Option<String>,
+}
+
+pub struct Select {
+    columns: &'static [(&'static str, &'static str)],
+    from: &'static str,
+    clauses: Vec<String>,
+    params: Vec<Box<dyn ToSql + Sync + Send>>,
+    default_order: &'static str,
+}
+
+impl Select {
+    /// `columns` are `(alias, SQL expression)` pairs; `from` holds the tables and joins.
+    pub fn new(
+        columns: &'static [(&'static str, &'static str)],
+        from: &'static str,
+        default_order: &'static str,
+    ) -> Self {
+        Select { columns, from, clauses: vec![], params: vec![], default_order }
+    }
+
+    /// Adds a WHERE clause; each `$?` in it is replaced by the placeholder of `value`.
+    pub fn filter<T: ToSql + Sync + Send + 'static>(&mut self, clause: &str, value: T) -> &mut Self {
+        self.params.push(Box::new(value));
+        self.clauses.push(clause.replace("$?", &format!("${}", self.params.len())));
+        self
+    }
+
+    /// Adds a WHERE clause without parameters.
+    pub fn condition(&mut self, clause: &str) -> &mut Self {
+        self.clauses.push(clause.to_owned());
+        self
+    }
+
+    fn order_by(&self, order: Option<&str>) -> KojiResult<String> {
+        let order = order.unwrap_or(self.default_order);
+        let mut keys = vec![];
+        for key in order.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+            let (name, desc) = match key.strip_prefix('-') {
+                Some(n) => (n, " DESC"),
+                None => (key, ""),
+            };
+            let Some((_, expr)) = self.columns.iter().find(|(alias, _)| *alias == name) else {
+                return Err(KojiError::param(format!("Invalid order: {key}")));
+            };
+            keys.push(format!("{expr}{desc}"));
+        }
+        Ok(if keys.is_empty() { String::new() } else { format!(" ORDER BY {}", keys.join(", ")) })
+    }
+
+    pub fn sql(&self, opts: &QueryOpts) -> KojiResult<String> {
+        if opts.group.is_some() {
+            return Err(KojiError::param("queryOpts 'group' is not supported"));
+        }
+        let cols: Vec<String> = self.columns.iter().map(|(alias, expr)| format!("{expr} AS \"{alias}\"")).collect();
+        let mut sql = format!("SELECT {} FROM {}", cols.join(", "), self.from);
+        if !self.clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&self.clauses.join(" AND "));
+        }
+        if opts.count_only == Some(true) {
+            return Ok(format!("SELECT count(*) FROM ({sql}) AS counted"));
+        }
+        sql.push_str(&self.order_by(opts.order.as_deref())?);
+        if let Some(limit) = opts.limit {
+            sql.push_str(&format!(" LIMIT {}", limit.max(0)));
+        }
+        if let Some(offset) = opts.offset {
+            sql.push_str(&format!(" OFFSET {}", offset.max(0)));
+        }
+        Ok(sql)
+    }
+
+    /// Runs the query: a list of structs, a list of lists (`asList`), or an int (`countOnly`).
+    pub async fn fetch(&self, db: &impl GenericClient, opts: &QueryOpts) -> KojiResult<Value> {
+        let sql = self.sql(opts)?;
+        let params: Vec<&(dyn ToSql + Sync)> = self.params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
+        let st = db.prepare_cached(&sql).await?;
+        let rows = db.query(&st, &params).await?;
+        if opts.count_only == Some(true) {
+            return Ok(Value::Int(rows.first().map_or(0, |r| r.get(0))));
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let record = super::row_to_struct(row)?;
+            out.push(if opts.as_list == Some(true) {
+                Value::Array(
+                    self.columns.iter().map(|(alias, _)| record.get(*alias).cloned().unwrap_or(Value::Nil)).collect(),
+                )
+            } else {
+                Value::Struct(record)
+            });
+        }
+        Ok(Value::Array(out))
+    }
+}
+
+/// Escapes LIKE's wildcards so `s` matches literally.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Koji's glob search terms (`*`, `?`) as a LIKE pattern; everything else matches literally.
+pub fn glob_to_like(glob: &str) -> String {
+    escape_like(glob).replace('*', "%").replace('?', "_")
+}
+
+/// A time filter argument as Koji takes it: seconds since the epoch, or a date string PostgreSQL can read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum TimeArg {
+    Epoch(f64),
+    Text(String),
+}
+
+impl Select {
+    /// `expr <op> time`, for `createdBefore`-style filters.
+    pub fn time_filter(&mut self, expr: &str, op: &str, t: TimeArg) -> &mut Self {
+        match t {
+            TimeArg::Epoch(secs) => self.filter(&format!("{expr} {op} to_timestamp($?)"), secs),
+            TimeArg::Text(s) => self.filter(&format!("{expr} {op} $?::text::timestamptz"), s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLS: &[(&str, &str)] = &[("id", "users.id"), ("name", "users.name")];
+
+    #[test]
+    fn builds_filters_order_and_paging() {
+        let mut s = Select::new(COLS, "users", "name");
+        s.filter("users.usertype = $?", 0i32).filter("users.name LIKE $?", "a%".to_owned());
+        let opts = QueryOpts { order: Some("-id".into()), limit: Some(5), offset: Some(10), ..Default::default() };
+        assert_eq!(
+            s.sql(&opts).unwrap(),
+            "SELECT users.id AS \"id\", users.name AS \"name\" FROM users WHERE users.usertype = $1 AND users.name LIKE $2 \
+             ORDER BY users.id DESC LIMIT 5 OFFSET 10"
+        );
+    }
+
+    #[test]
+    fn count_only_wraps_the_query() {
+        let s = Select::new(COLS, "users", "id");
+        let opts = QueryOpts { count_only: Some(true), ..Default::default() };
+        assert!(s.sql(&opts).unwrap().starts_with("SELECT count(*) FROM (SELECT"));
+    }
+
+    #[test]
+    fn globs_become_escaped_like_patterns() {
+        assert_eq!(glob_to_like("foo-*.fc4?"), "foo-%.fc4_");
+        assert_eq!(glob_to_like("100%_x*"), "100\\%\\_x%");
+        assert_eq!(escape_like("a_b"), "a\\_b");
+    }
+
+    #[test]
+    fn unknown_order_key_is_refused() {
+        let s = Select::new(COLS, "users", "id");
+        let opts = QueryOpts { order: Some("id; DROP TABLE users".into()), ..Default::default() };
+        assert_eq!(s.sql(&opts).unwrap_err().code(), 1019);
+    }
+}

@@ -1,0 +1,163 @@
+//! `POST /kojihub` and `/kojihub/ssllogin`: HTTP semantics as Koji's hub has them.
+//!
+//! Non-POST → 405 with `Allow: POST`; an empty body → 400; everything else, including malformed XML, an oversized
+//! request, a bad session and an unknown method, is HTTP 200 with an XML-RPC fault, because the client retries any
+//! non-2xx answer for minutes. Every response carries `Koji-Version`.
+
+use super::{CallCtx, Hub, PeerCert, RequestState};
+use crate::actors::{
+    self,
+    session_registry::{Committed, SessionAuth, Validate},
+};
+use crate::fault::{KojiError, KojiResult};
+use crate::xmlrpc::{self, Limits};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use futures_util::StreamExt;
+use std::rc::Rc;
+use std::sync::Arc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for path in ["/kojihub", "/kojihub/ssllogin"] {
+        cfg.service(
+            web::resource(path).route(web::post().to(xmlrpc_endpoint)).default_service(web::to(method_not_allowed)),
+        );
+    }
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "POST"))
+        .insert_header(("Koji-Version", super::KOJI_VERSION))
+        .content_type("text/plain")
+        .body("Method Not Allowed\nThis is an XML-RPC server. Only POST requests are accepted.\n")
+}
+
+fn xml_reply(body: String) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("Koji-Version", super::KOJI_VERSION)).content_type("text/xml").body(body)
+}
+
+fn fault_reply(e: &KojiError) -> HttpResponse {
+    xml_reply(xmlrpc::encode_fault(e.code(), &e.to_string()))
+}
+
+/// Reads the body up to `limit` bytes; `None` when it is longer.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Option<Vec<u8>>, actix_web::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+async fn xmlrpc_endpoint(req: HttpRequest, payload: web::Payload, hub: web::Data<Hub>) -> HttpResponse {
+    let hub = hub.into_inner();
+    let is_upload =
+        req.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"));
+    if is_upload {
+        return fault_reply(&KojiError::generic("raw uploads are not supported by this hub yet"));
+    }
+    let body = match read_body(payload, hub.config.max_request_length).await {
+        Ok(Some(b)) => b,
+        Ok(None) => return fault_reply(&KojiError::generic("Request too long")),
+        Err(e) => return HttpResponse::BadRequest().content_type("text/plain").body(format!("Bad Request\n{e}\n")),
+    };
+    if body.is_empty() {
+        return HttpResponse::BadRequest().content_type("text/plain").body("Bad Request\nEmpty request body.\n");
+    }
+    if hub.config.server_offline {
+        let msg = hub.config.offline_message.clone().unwrap_or_else(|| "server is offline".into());
+        return fault_reply(&KojiError::ServerOffline(msg));
+    }
+    let call = match xmlrpc::parse_method_call(&body, Limits::default()) {
+        Ok(c) => c,
+        Err(e) => {
+            metrics::counter!("koji_rpc_faults_total", "code" => "1000").increment(1);
+            return fault_reply(&KojiError::generic(format!("malformed XML-RPC request: {e}")));
+        }
+    };
+    match handle_call(&req, hub, call).await {
+        Ok(value) => xml_reply(xmlrpc::encode_response(&value)),
+        Err(e) => fault_reply(&e),
+    }
+}
+
+async fn handle_call(req: &HttpRequest, hub: Arc<Hub>, call: xmlrpc::MethodCall) -> KojiResult<xmlrpc::Value> {
+    let peer_ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into());
+    let hostip = if hub.config.check_client_ip { peer_ip.clone() } else { "-".into() };
+    let creds = SessionHeaders::from_request(req, hub.config.disable_url_sessions)?;
+    let auth = match &creds {
+        None => None,
+        Some(c) => Some(
+            actors::ask(
+                &hub.sessions.get(),
+                Validate {
+                    id: c.id,
+                    key: c.key.clone(),
+                    hostip: hostip.clone(),
+                    callnum: c.callnum,
+                    method: call.method.clone(),
+                },
+            )
+            .await
+            .map_err(|e| KojiError::ServerOffline(format!("session registry unavailable: {e}")))??,
+        ),
+    };
+    let cert = req.conn_data::<PeerCert>().cloned();
+    let state = Rc::new(RequestState::new(auth, creds.as_ref().and_then(|c| c.callnum), peer_ip, hostip, cert));
+    let ctx = CallCtx { hub: hub.clone(), req: state.clone() };
+    if hub.config.lock_out
+        && !["login", "sslLogin", "logout"].contains(&call.method.as_str())
+        && !ctx.has_perm("admin").await?
+    {
+        return Err(KojiError::ServerOffline("Server disabled for maintenance".into()));
+    }
+    let result = super::call(&ctx, &call.method, call.params).await;
+    if let (true, Some(SessionAuth::LoggedIn(s)), Some(callnum)) = (state.wrote(), &state.auth, state.callnum) {
+        hub.sessions.get().do_send(Committed { id: s.id, callnum });
+    }
+    result
+}
+
+/// `Koji-Session-Id`/`-Key`/`-Callnum` headers, or the legacy query-string form unless `DisableURLSessions`.
+struct SessionHeaders {
+    id: i32,
+    key: String,
+    callnum: Option<i32>,
+}
+
+impl SessionHeaders {
+    fn from_request(req: &HttpRequest, disable_url: bool) -> KojiResult<Option<Self>> {
+        let header = |name: &str| req.headers().get(name).map(|v| v.to_str().map(str::to_owned));
+        let bad = |what: &str| KojiError::Auth(format!("Invalid session or bad credentials: malformed {what}"));
+        let (id, key, callnum) = match (header("Koji-Session-Id"), header("Koji-Session-Key")) {
+            (Some(id), Some(key)) => {
+                let callnum = header("Koji-Session-Callnum").or_else(|| header("Koji-Callnum"));
+                (
+                    id.map_err(|_| bad("session id"))?,
+                    key.map_err(|_| bad("session key"))?,
+                    callnum.transpose().map_err(|_| bad("callnum"))?,
+                )
+            }
+            (None, None) if !disable_url => {
+                let q = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+                    .map(|q| q.into_inner())
+                    .unwrap_or_default();
+                match (q.get("session-id"), q.get("session-key")) {
+                    (Some(id), Some(key)) => (id.clone(), key.clone(), q.get("callnum").cloned()),
+                    _ => return Ok(None),
+                }
+            }
+            (None, None) => return Ok(None),
+            _ => return Err(KojiError::Auth("Invalid session or bad credentials: incomplete session headers".into())),
+        };
+        Ok(Some(SessionHeaders {
+            id: id.trim().parse().map_err(|_| bad("session id"))?,
+            key,
+            callnum: callnum.map(|c| c.trim().parse()).transpose().map_err(|_| bad("callnum"))?,
+        }))
+    }
+}
