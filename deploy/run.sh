@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Runs the whole koji-rs system on this machine, from a fresh checkout:
+#
+#   deploy/run.sh          install deps, build, start database and hub, print how to use them
+#   deploy/run.sh stop     stop the hub and the database
+#   deploy/run.sh status   tell what runs
+#
+# Everything lives under $DATA (default ./.koji-rs-data): the database
+# (pg/), KojiDir (koji/), hub.conf, hub.log, hub.pid, koji.conf and the
+# admin's password (admin.password). Running it again rebuilds and restarts
+# the hub and keeps the data.
+#
+# Environment: DATA, KOJI_RS_PORT (hub, default 8080), KOJI_RS_PG_PORT
+# (database, default 55432), CARGO_TARGET_DIR (default
+# /var/tmp/koji-rs-target), KOJI_RS_VENV (default /var/tmp/koji-rs-venv).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DATA=${DATA:-./.koji-rs-data}
+HUB_PORT=${KOJI_RS_PORT:-8080}
+PG_PORT=${KOJI_RS_PG_PORT:-55432}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/koji-rs-target}
+export KOJI_RS_VENV=${KOJI_RS_VENV:-/var/tmp/koji-rs-venv}
+HUB=$CARGO_TARGET_DIR/release/koji-hub
+# Where rustup puts cargo, for shells that have not sourced its env.
+if [[ -d ${HOME:-}/.cargo/bin ]]; then PATH=$HOME/.cargo/bin:$PATH; fi
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+# The PID in hub.pid, if that process is still a koji-hub (PIDs get reused).
+hub_pid() {
+    local pid
+    pid=$(cat "$DATA/hub.pid" 2>/dev/null) || return 1
+    [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q koji-hub &&
+        echo "$pid"
+}
+
+stop_hub() {
+    local pid i
+    if pid=$(hub_pid); then
+        kill -TERM "$pid"
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "koji-hub did not stop within 10 s; killing it" >&2
+            kill -KILL "$pid"
+        fi
+        echo "koji-hub stopped"
+    fi
+    rm -f "$DATA/hub.pid"
+}
+
+port_in_use() { (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+
+start() {
+    deploy/install-deps.sh
+    cargo build --release --bins
+
+    mkdir -p "$DATA"
+    DATA=$(cd "$DATA" && pwd)
+    deploy/pg.sh start "$DATA/pg" "$PG_PORT"
+    mkdir -p "$DATA/koji"
+    (
+        umask 077
+        cat >"$DATA/hub.conf" <<EOF
+[hub]
+DBName = koji
+DBHost = $DATA/pg/run
+DBPort = $(cat "$DATA/pg/port")
+DBUser = koji
+DBPass = $(cat "$DATA/pg/koji.password")
+KojiDir = $DATA/koji
+ListenAddress = 127.0.0.1:$HUB_PORT
+EOF
+    )
+    "$HUB" --config "$DATA/hub.conf" migrate
+
+    if [[ ! -s $DATA/admin.password ]]; then
+        (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' >"$DATA/admin.password.new")
+        "$HUB" --config "$DATA/hub.conf" create-user kojiadmin \
+            --password-file "$DATA/admin.password.new" --admin
+        mv "$DATA/admin.password.new" "$DATA/admin.password"
+    fi
+
+    stop_hub
+    port_in_use "$HUB_PORT" && die "127.0.0.1:$HUB_PORT is taken by another program; set KOJI_RS_PORT"
+    nohup "$HUB" --config "$DATA/hub.conf" serve </dev/null >>"$DATA/hub.log" 2>&1 &
+    echo $! >"$DATA/hub.pid"
+    local i
+    for ((i = 0; i < 300; i++)); do
+        hub_pid >/dev/null || { tail -n 30 "$DATA/hub.log" >&2; die "koji-hub exited; log: $DATA/hub.log"; }
+        port_in_use "$HUB_PORT" && break
+        sleep 0.1
+    done
+    port_in_use "$HUB_PORT" || die "koji-hub did not listen on 127.0.0.1:$HUB_PORT within 30 s; log: $DATA/hub.log"
+
+    # --- Builder (kojid) and web UI: start them here once they exist, like
+    # --- the hub (PID file and log under $DATA), and stop them in stop().
+
+    cat >"$DATA/koji.conf" <<EOF
+# Log in with --user/--password: the CLI takes them from nowhere else.
+[koji-rs]
+server = http://127.0.0.1:$HUB_PORT/kojihub
+weburl = http://127.0.0.1:$HUB_PORT/koji
+topurl = http://127.0.0.1:$HUB_PORT/kojifiles
+EOF
+
+    cat <<EOF
+
+koji-rs is running.
+  hub:       http://127.0.0.1:$HUB_PORT/kojihub   (pid $(cat "$DATA/hub.pid"), log $DATA/hub.log)
+  metrics:   http://127.0.0.1:$HUB_PORT/metrics
+  database:  host=$DATA/pg/run port=$(cat "$DATA/pg/port") user=koji dbname=koji
+
+The koji CLI (1.36.1) is in $KOJI_RS_VENV/bin. As the admin:
+
+  $KOJI_RS_VENV/bin/koji --config $DATA/koji.conf -p koji-rs --user kojiadmin --password "\$(cat $DATA/admin.password)" hello
+
+Anonymous commands need no login:
+
+  $KOJI_RS_VENV/bin/koji --config $DATA/koji.conf -p koji-rs list-tags
+
+Stop everything with: $0 stop
+EOF
+}
+
+stop() {
+    [[ -d $DATA ]] || { echo "nothing to stop (no $DATA)"; return 0; }
+    stop_hub
+    deploy/pg.sh stop "$DATA/pg"
+}
+
+status() {
+    local pid
+    if pid=$(hub_pid); then echo "koji-hub running (pid $pid)"; else echo "koji-hub not running"; fi
+    deploy/pg.sh status "$DATA/pg"
+}
+
+case ${1:-start} in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    *) echo "usage: $0 [start|stop|status]" >&2; exit 2 ;;
+esac
