@@ -69,20 +69,12 @@ pub async fn is_granted(db: &impl GenericClient, user_id: i32, perm_id: i32) -> 
 }
 
 pub async fn grant(db: &impl GenericClient, user_id: i32, perm_id: i32, event: i32, creator: i32) -> KojiResult<()> {
-    let st = db
-        .prepare_cached("INSERT INTO user_perms (user_id, perm_id, create_event, creator_id) VALUES ($1, $2, $3, $4)")
-        .await?;
-    db.execute(&st, &[&user_id, &perm_id, &event, &creator]).await?;
-    Ok(())
+    super::versioned::insert(db, "user_perms", &[("user_id", &user_id), ("perm_id", &perm_id)], event, creator).await
 }
 
-/// Closes the active grant as of `event` (Koji's versioned-table revoke); returns whether one was active.
+/// Closes the active grant as of `event`; returns whether one was active.
 pub async fn revoke(db: &impl GenericClient, user_id: i32, perm_id: i32, event: i32, revoker: i32) -> KojiResult<bool> {
-    let st = db
-        .prepare_cached(
-            "UPDATE user_perms SET active = NULL, revoke_event = $3, revoker_id = $4 \
-             WHERE user_id = $1 AND perm_id = $2 AND active",
-        )
-        .await?;
-    Ok(db.execute(&st, &[&user_id, &perm_id, &event, &revoker]).await? > 0)
+    Ok(super::versioned::revoke(db, "user_perms", &[("user_id", &user_id), ("perm_id", &perm_id)], event, revoker)
+        .await?
+        > 0)
 }
