@@ -40,6 +40,19 @@ pub struct TlsConfig {
     pub client_ca_file: Option<PathBuf>,
 }
 
+/// Koji's scheduler knobs (same names and defaults), plus the push builders' liveness.
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    pub max_jobs: u32,
+    pub capacity_overcommit: f64,
+    pub ready_timeout: Duration,
+    pub assign_timeout: Duration,
+    pub soft_refusal_timeout: Duration,
+    /// How long the OPEN tasks of a lost or disabled host wait for it before they are freed.
+    pub host_timeout: Duration,
+    pub missed_heartbeats: u32,
+}
+
 #[derive(Debug, Clone)]
 pub struct HubConfig {
     pub db: DbConfig,
@@ -63,6 +76,9 @@ pub struct HubConfig {
     pub max_name_length_internal: usize,
     pub koji_debug: bool,
     pub log_level: String,
+    pub scheduler: SchedulerConfig,
+    /// Interval of push builders' heartbeats (`BuilderHeartbeat`, seconds).
+    pub builder_heartbeat: Duration,
     /// `[hub]` keys neither Koji nor koji-rs knows; the caller warns about them once logging is up.
     pub unknown_keys: Vec<String>,
 }
@@ -229,6 +245,16 @@ impl HubConfig {
             max_name_length_internal: s.parse("MaxNameLengthInternal", 256, "expected a length")?,
             koji_debug: s.boolean("KojiDebug", false)?,
             log_level,
+            scheduler: SchedulerConfig {
+                max_jobs: s.parse("MaxJobs", 15, "expected a number of jobs")?,
+                capacity_overcommit: s.parse("CapacityOvercommit", 5.0, "expected a number")?,
+                ready_timeout: Duration::from_secs(s.parse("ReadyTimeout", 180, "expected seconds")?),
+                assign_timeout: Duration::from_secs(s.parse("AssignTimeout", 300, "expected seconds")?),
+                soft_refusal_timeout: Duration::from_secs(s.parse("SoftRefusalTimeout", 900, "expected seconds")?),
+                host_timeout: Duration::from_secs(s.parse("HostTimeout", 900, "expected seconds")?),
+                missed_heartbeats: s.parse("MissedHeartbeats", 3, "expected a count")?,
+            },
+            builder_heartbeat: Duration::from_secs(s.parse::<u64>("BuilderHeartbeat", 5, "expected seconds")?.max(1)),
             unknown_keys: vec![],
         })
     }
@@ -297,6 +323,15 @@ const KNOWN_KEYS: &[&str] = &[
     "maxnamelengthinternal",
     "kojidebug",
     "loglevel",
+    "maxjobs",
+    "capacityovercommit",
+    "readytimeout",
+    "assigntimeout",
+    "softrefusaltimeout",
+    "hosttimeout",
+    "missedheartbeats",
+    "builderheartbeat",
+    "runinterval",
 ];
 
 #[cfg(test)]

@@ -38,6 +38,9 @@ pub enum KojiError {
     Configuration(String),
     #[error("{0}")]
     NameValidation(String),
+    /// A fault with any code, passed through as stored (a failed task's result re-raised by `getTaskResult`).
+    #[error("{message}")]
+    Fault { code: i32, message: String },
     /// Not a Koji error class: Koji answers code 1 for unexpected exceptions.
     #[error("{0}")]
     Internal(String),
@@ -62,6 +65,7 @@ impl KojiError {
             KojiError::Import(_) => 1020,
             KojiError::Configuration(_) => 1021,
             KojiError::NameValidation(_) => 1024,
+            KojiError::Fault { code, .. } => *code,
             KojiError::Internal(_) => 1,
         }
     }

@@ -1,7 +1,9 @@
 //! Wires the hub: pool, actor tree, HTTP(S) server with optional client-certificate TLS.
 
+use crate::actors::host_registry::{HostRegistry, Liveness};
 use crate::actors::session_registry::{FlushNow, SessionRegistry};
 use crate::actors::supervisor::HubSupervisor;
+use crate::actors::task_scheduler::TaskScheduler;
 use crate::config::{HubConfig, TlsConfig};
 use crate::rpc::{self, Hub, PeerCert};
 use crate::{db, metrics};
@@ -74,12 +76,32 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         let (pool, renewal, flush) = (pool.clone(), config.session_renewal_timeout, config.session_flush_interval);
         supervisor.supervise(move || SessionRegistry::new(pool.clone(), renewal, flush).start())
     };
+    let pg = config.pg_config()?;
+    let scheduler = {
+        let (pool, pg, cfg) = (pool.clone(), pg.clone(), config.scheduler.clone());
+        supervisor.supervise(move || TaskScheduler::new(pool.clone(), pg.clone(), cfg.clone()).start())
+    };
+    let hosts = {
+        let (pool, cfg, heartbeat) = (pool.clone(), config.scheduler.clone(), config.builder_heartbeat);
+        supervisor.supervise(move || {
+            let liveness = Liveness {
+                missed_heartbeats: cfg.missed_heartbeats,
+                heartbeat_interval: heartbeat,
+                ready_timeout: cfg.ready_timeout,
+                update_time_flush: std::time::Duration::from_secs(60),
+            };
+            HostRegistry::new(pool.clone(), liveness).start()
+        })
+    };
     supervisor.start();
+    crate::notify::spawn_listener(pg, scheduler.clone(), hosts.clone());
 
     let hub = Arc::new(Hub {
         config: config.clone(),
         pool,
         sessions: sessions.clone(),
+        scheduler,
+        hosts,
         registry: rpc::build_registry(),
         user_name_re,
     });

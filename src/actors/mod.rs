@@ -2,11 +2,18 @@
 //! owns one piece of live state and is reached only through messages (see each file).
 //!
 //! ```text
-//! HubSupervisor ── SessionRegistry   (sessions: validation in memory, coalesced writes)
+//! HubSupervisor ─┬─ SessionRegistry   sessions: validation in memory, coalesced writes
+//!                ├─ TaskScheduler     placement (leader only), batched durable assignments
+//!                └─ HostRegistry      live builder state, heartbeats, push connections
+//!                     └─ BuilderSession (one per connected push builder, not supervised: it ends with its stream)
+//! notify::spawn_listener  LISTEN koji_task/koji_host/koji_builder → TaskScheduler / HostRegistry
 //! ```
 
+pub mod builder_session;
+pub mod host_registry;
 pub mod session_registry;
 pub mod supervisor;
+pub mod task_scheduler;
 
 use actix::dev::ToEnvelope;
 use actix::{Actor, Addr, Handler, MailboxError, Message};

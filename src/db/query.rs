@@ -23,7 +23,7 @@ pub struct QueryOpts {
 }
 
 pub struct Select {
-    columns: &'static [(&'static str, &'static str)],
+    columns: Vec<(&'static str, &'static str)>,
     from: &'static str,
     clauses: Vec<String>,
     params: Vec<Box<dyn ToSql + Sync + Send>>,
@@ -32,12 +32,8 @@ pub struct Select {
 
 impl Select {
     /// `columns` are `(alias, SQL expression)` pairs; `from` holds the tables and joins.
-    pub fn new(
-        columns: &'static [(&'static str, &'static str)],
-        from: &'static str,
-        default_order: &'static str,
-    ) -> Self {
-        Select { columns, from, clauses: vec![], params: vec![], default_order }
+    pub fn new(columns: &[(&'static str, &'static str)], from: &'static str, default_order: &'static str) -> Self {
+        Select { columns: columns.to_vec(), from, clauses: vec![], params: vec![], default_order }
     }
 
     /// Adds a WHERE clause; each `$?` in it is replaced by the placeholder of `value`.

@@ -17,10 +17,69 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource(crate::protocol::PATH).route(web::get().to(builder_stream)));
     for path in ["/kojihub", "/kojihub/ssllogin"] {
         cfg.service(
             web::resource(path).route(web::post().to(xmlrpc_endpoint)).default_service(web::to(method_not_allowed)),
         );
+    }
+}
+
+/// The push builders' WebSocket: authenticated with the host's session headers, then handed to a
+/// `BuilderSession` actor; a writer task owns the socket so frames leave in order.
+async fn builder_stream(req: HttpRequest, body: web::Payload, hub: web::Data<Hub>) -> HttpResponse {
+    let hub = hub.into_inner();
+    let host = match authenticate_host(&req, &hub).await {
+        Ok(h) => h,
+        Err(e) => {
+            return HttpResponse::Forbidden().content_type("text/plain").body(format!("{}: {e}\n", e.code()));
+        }
+    };
+    let (response, mut session, stream) = match actix_ws::handle(&req, body) {
+        Ok(parts) => parts,
+        Err(e) => return HttpResponse::BadRequest().content_type("text/plain").body(format!("{e}\n")),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    actix_rt::spawn(async move {
+        while let Some(frame) = rx.recv().await {
+            if session.binary(frame).await.is_err() {
+                return;
+            }
+        }
+        let _ = session.close(None).await;
+    });
+    let registry = hub.hosts.get();
+    let stream = stream.max_frame_size(hub.config.max_request_length);
+    use actix::{Actor, AsyncContext};
+    crate::actors::builder_session::BuilderSession::create(move |ctx| {
+        ctx.add_stream(stream);
+        crate::actors::builder_session::BuilderSession::new(host, hub, registry, tx)
+    });
+    tracing::info!(host, "builder stream connected");
+    response
+}
+
+async fn authenticate_host(req: &HttpRequest, hub: &Arc<Hub>) -> KojiResult<i32> {
+    let creds = SessionHeaders::from_request(req, true)?.ok_or_else(|| KojiError::Auth("login required".into()))?;
+    let hostip = client_address(req, hub);
+    let validate =
+        Validate { id: creds.id, key: creds.key, hostip, callnum: None, method: "host.builderStream".into() };
+    let auth =
+        actors::ask(&hub.sessions.get(), validate).await.map_err(|e| KojiError::ServerOffline(e.to_string()))??;
+    let SessionAuth::LoggedIn(s) = auth else { return Err(KojiError::AuthExpired("session expired".into())) };
+    if s.usertype != crate::db::users::USER_HOST {
+        return Err(KojiError::Auth("No host specified".into()));
+    }
+    crate::db::tasks::host_of_user(&hub.pool.get().await?, s.user_id)
+        .await?
+        .ok_or_else(|| KojiError::Auth("No host specified".into()))
+}
+
+fn client_address(req: &HttpRequest, hub: &Hub) -> String {
+    if hub.config.check_client_ip {
+        req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into())
+    } else {
+        "-".into()
     }
 }
 
@@ -87,7 +146,7 @@ async fn xmlrpc_endpoint(req: HttpRequest, payload: web::Payload, hub: web::Data
 
 async fn handle_call(req: &HttpRequest, hub: Arc<Hub>, call: xmlrpc::MethodCall) -> KojiResult<xmlrpc::Value> {
     let peer_ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into());
-    let hostip = if hub.config.check_client_ip { peer_ip.clone() } else { "-".into() };
+    let hostip = client_address(req, &hub);
     let creds = SessionHeaders::from_request(req, hub.config.disable_url_sessions)?;
     let auth = match &creds {
         None => None,

@@ -4,12 +4,15 @@
 
 pub mod args;
 pub mod auth;
+pub mod host;
 pub mod http;
 pub mod registry;
 pub mod root;
 
+use crate::actors::host_registry::HostRegistry;
 use crate::actors::session_registry::{AuthSession, SessionAuth, SessionRegistry};
 use crate::actors::supervisor::Slot;
+use crate::actors::task_scheduler::TaskScheduler;
 use crate::config::HubConfig;
 use crate::db::{self, Pool};
 use crate::fault::{KojiError, KojiResult};
@@ -29,6 +32,8 @@ pub struct Hub {
     pub config: HubConfig,
     pub pool: Pool,
     pub sessions: Slot<SessionRegistry>,
+    pub scheduler: Slot<TaskScheduler>,
+    pub hosts: Slot<HostRegistry>,
     pub registry: Registry,
     pub user_name_re: regex::Regex,
 }
@@ -192,5 +197,6 @@ pub fn build_registry() -> Registry {
     let mut r = Registry::default();
     root::register(&mut r);
     auth::register(&mut r);
+    host::register(&mut r);
     r
 }

@@ -26,6 +26,8 @@ pub struct Method {
     pub name: String,
     pub params: Vec<Param>,
     pub varargs: Option<String>,
+    /// `**name`: unknown keyword arguments are collected here instead of refused.
+    pub varkw: Option<String>,
     pub doc: &'static str,
     pub handler: HandlerFn,
 }
@@ -45,7 +47,8 @@ impl Registry {
         F: Fn(CallCtx, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = KojiResult<R>> + 'static,
     {
-        let (params, varargs) = parse_signature(signature).unwrap_or_else(|e| panic!("bad signature for {name}: {e}"));
+        let (params, varargs, varkw) =
+            parse_signature(signature).unwrap_or_else(|e| panic!("bad signature for {name}: {e}"));
         let f = Arc::new(f);
         let method_name = name.to_owned();
         let handler: HandlerFn = Arc::new(move |ctx, args| {
@@ -58,7 +61,7 @@ impl Registry {
                 xmlrpc::to_value(&result).map_err(|e| KojiError::Internal(e.to_string()))
             })
         });
-        let method = Method { name: name.to_owned(), params, varargs, doc, handler };
+        let method = Method { name: name.to_owned(), params, varargs, varkw, doc, handler };
         assert!(self.methods.insert(name.to_owned(), method).is_none(), "method {name} registered twice");
     }
 
@@ -101,8 +104,15 @@ impl Method {
                 bound.insert(p.name.clone(), v);
             }
         }
-        if let Some(k) = kwargs.keys().next() {
-            return Err(KojiError::param(format!("{name}() got an unexpected keyword argument '{k}'")));
+        match &self.varkw {
+            Some(kw) => {
+                bound.insert(kw.clone(), Value::Struct(std::mem::take(&mut kwargs)));
+            }
+            None => {
+                if let Some(k) = kwargs.keys().next() {
+                    return Err(KojiError::param(format!("{name}() got an unexpected keyword argument '{k}'")));
+                }
+            }
         }
         let missing: Vec<&str> = self
             .params
@@ -151,14 +161,24 @@ impl Method {
         if let Some(va) = &self.varargs {
             parts.push(format!("*{va}"));
         }
+        if let Some(kw) = &self.varkw {
+            parts.push(format!("**{kw}"));
+        }
         format!("({})", parts.join(", "))
     }
 }
 
-fn parse_signature(sig: &str) -> Result<(Vec<Param>, Option<String>), String> {
+type Signature = (Vec<Param>, Option<String>, Option<String>);
+
+fn parse_signature(sig: &str) -> Result<Signature, String> {
     let mut params = vec![];
     let mut varargs = None;
+    let mut varkw = None;
     for part in sig.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if let Some(kw) = part.strip_prefix("**") {
+            varkw = Some(kw.to_owned());
+            continue;
+        }
         if let Some(va) = part.strip_prefix('*') {
             varargs = Some(va.to_owned());
             continue;
@@ -171,7 +191,7 @@ fn parse_signature(sig: &str) -> Result<(Vec<Param>, Option<String>), String> {
             }
         }
     }
-    Ok((params, varargs))
+    Ok((params, varargs, varkw))
 }
 
 fn python_literal(text: &str) -> Result<Value, String> {
@@ -194,11 +214,12 @@ mod tests {
     use super::*;
 
     fn method(sig: &str) -> Method {
-        let (params, varargs) = parse_signature(sig).unwrap();
+        let (params, varargs, varkw) = parse_signature(sig).unwrap();
         Method {
             name: "getUser".into(),
             params,
             varargs,
+            varkw,
             doc: "",
             handler: Arc::new(|_, _| Box::pin(async { Ok(Value::Nil) })),
         }
@@ -232,6 +253,16 @@ mod tests {
         let m = method("perm, strict=False");
         let e = m.bind(vec![], Struct::new()).unwrap_err();
         assert_eq!(e, KojiError::param("getUser() missing 1 required positional argument: 'perm'"));
+    }
+
+    #[test]
+    fn varkw_collects_unknown_keywords() {
+        let m = method("method, parent, **opts");
+        let mut kw = Struct::new();
+        kw.insert("label".into(), Value::from("x86_64"));
+        let b = m.bind(vec![Value::from("buildArch"), Value::Int(3)], kw).unwrap();
+        assert_eq!(b["opts"].as_struct().unwrap()["label"], Value::from("x86_64"));
+        assert_eq!(m.argdesc(), "(method, parent, **opts)");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod certs;
 pub mod cli;
 pub mod hub;
 pub mod pg;
+pub mod rpc;
 
 use std::io::Read;
 use std::net::{Ipv4Addr, TcpListener};

@@ -2,6 +2,7 @@
 
 pub mod listings;
 pub mod misc;
+pub mod tasks;
 pub mod users;
 
 use super::registry::Registry;
@@ -9,5 +10,6 @@ use super::registry::Registry;
 pub fn register(r: &mut Registry) {
     listings::register(r);
     misc::register(r);
+    tasks::register(r);
     users::register(r);
 }

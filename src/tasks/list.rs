@@ -1,4 +1,4 @@
-//! Tasks as Koji stores them: the read side (`listTasks`).
+//! `listTasks`: every filter of Koji's, one query.
 
 use crate::db::query::{QueryOpts, Select, TimeArg};
 use crate::fault::KojiResult;

@@ -1,0 +1,251 @@
+//! `HostRegistry` owns the live state of the builders that talk to this hub: what each last reported (load,
+//! ready, scheduler data), when it was last heard from, and its push connection.
+//!
+//! A heartbeat (a push `Heartbeat` frame or a polling builder's `host.updateHost`) changes memory only. The
+//! `host` row is written when the effective readiness flips (reported ready and heard from recently enough),
+//! and `update_time` of every host heard from is written in one statement per minute. Each write also does
+//! `pg_notify('koji_host', id)`, which the scheduler leader (on whichever hub) reconciles.
+
+use super::NamedActor;
+use crate::db::Pool;
+use crate::protocol::ToBuilder;
+use actix::prelude::*;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+pub struct Liveness {
+    /// Push builders are not ready after this many missed heartbeats.
+    pub missed_heartbeats: u32,
+    pub heartbeat_interval: Duration,
+    /// Polling builders (stock kojid) are not ready after this long without `updateHost` (Koji's ReadyTimeout).
+    pub ready_timeout: Duration,
+    pub update_time_flush: Duration,
+}
+
+struct Live {
+    reported_ready: bool,
+    task_load: f64,
+    last_seen: Instant,
+    /// What the `host` row says, as far as this hub wrote it.
+    written_ready: Option<bool>,
+    data: Option<serde_json::Value>,
+    push: Option<Recipient<ToBuilder>>,
+    /// It spoke the push protocol; once its stream is gone it cannot be offered work.
+    pushed: bool,
+    seen_since_flush: bool,
+}
+
+pub struct HostRegistry {
+    pool: Pool,
+    liveness: Liveness,
+    hosts: HashMap<i32, Live>,
+}
+
+impl NamedActor for HostRegistry {
+    const NAME: &'static str = "HostRegistry";
+}
+
+impl HostRegistry {
+    pub fn new(pool: Pool, liveness: Liveness) -> Self {
+        HostRegistry { pool, liveness, hosts: HashMap::new() }
+    }
+
+    fn alive(&self, live: &Live, now: Instant) -> bool {
+        if live.pushed && live.push.is_none() {
+            return false;
+        }
+        let limit = if live.pushed {
+            self.liveness.heartbeat_interval * self.liveness.missed_heartbeats
+        } else {
+            self.liveness.ready_timeout
+        };
+        now.duration_since(live.last_seen) <= limit
+    }
+
+    /// Writes readiness changes (and new scheduler data) for the hosts whose effective state moved.
+    fn sync(&mut self, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        let mut ready_changes = vec![];
+        let mut data_changes = vec![];
+        let ids: Vec<i32> = self.hosts.keys().copied().collect();
+        for id in ids {
+            let alive = self.alive(&self.hosts[&id], now);
+            let live = self.hosts.get_mut(&id).expect("host present");
+            let ready = live.reported_ready && alive;
+            if live.written_ready != Some(ready) {
+                live.written_ready = Some(ready);
+                ready_changes.push((id, ready, live.task_load));
+                if !ready && !alive {
+                    tracing::warn!(host = id, "host missed its heartbeats: not ready");
+                }
+            }
+            if let Some(d) = live.data.take() {
+                data_changes.push((id, d));
+            }
+        }
+        if ready_changes.is_empty() && data_changes.is_empty() {
+            return;
+        }
+        let pool = self.pool.clone();
+        ctx.spawn(
+            async move {
+                let result = async {
+                    let mut client = pool.get().await?;
+                    let tx = client.transaction().await?;
+                    for (id, ready, load) in &ready_changes {
+                        crate::db::hosts_live::set_ready(&tx, *id, *ready, *load).await?;
+                    }
+                    for (id, data) in &data_changes {
+                        crate::db::hosts_live::set_data(&tx, *id, data).await?;
+                    }
+                    tx.commit().await?;
+                    Ok::<_, crate::fault::KojiError>(())
+                }
+                .await;
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "could not record host readiness");
+                }
+            }
+            .into_actor(self),
+        );
+        metrics::gauge!("koji_hosts_ready")
+            .set(self.hosts.values().filter(|l| l.written_ready == Some(true)).count() as f64);
+    }
+
+    fn flush_update_time(&mut self, ctx: &mut Context<Self>) {
+        let ids: Vec<i32> = self
+            .hosts
+            .iter_mut()
+            .filter_map(|(id, l)| std::mem::take(&mut l.seen_since_flush).then_some(*id))
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let pool = self.pool.clone();
+        ctx.spawn(
+            async move {
+                let result = async { crate::db::hosts_live::touch(&pool.get().await?, &ids).await }.await;
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "could not record host update times");
+                }
+            }
+            .into_actor(self),
+        );
+    }
+}
+
+impl Actor for HostRegistry {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(4096);
+        ctx.run_interval(Duration::from_secs(1), |act, ctx| act.sync(ctx));
+        ctx.run_interval(self.liveness.update_time_flush, |act, ctx| act.flush_update_time(ctx));
+    }
+}
+
+/// A builder's report of itself: `host.updateHost` or a push heartbeat.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Report {
+    pub host: i32,
+    pub task_load: f64,
+    pub ready: bool,
+    pub data: Option<serde_json::Value>,
+}
+
+impl Handler<Report> for HostRegistry {
+    type Result = ();
+    fn handle(&mut self, m: Report, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        let live = self.hosts.entry(m.host).or_insert_with(|| Live {
+            reported_ready: false,
+            task_load: 0.0,
+            last_seen: now,
+            written_ready: None,
+            data: None,
+            push: None,
+            pushed: false,
+            seen_since_flush: false,
+        });
+        let flips = live.reported_ready != m.ready || live.written_ready.is_none();
+        live.reported_ready = m.ready;
+        live.task_load = m.task_load;
+        live.last_seen = now;
+        live.seen_since_flush = true;
+        if m.data.is_some() {
+            live.data = m.data;
+        }
+        metrics::counter!("koji_host_heartbeats_total").increment(1);
+        if flips || live.data.is_some() {
+            self.sync(ctx);
+        }
+    }
+}
+
+/// A push builder connected (or reconnected) to this hub.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Attach {
+    pub host: i32,
+    pub session: Recipient<ToBuilder>,
+}
+
+impl Handler<Attach> for HostRegistry {
+    type Result = ();
+    fn handle(&mut self, m: Attach, _: &mut Context<Self>) {
+        let now = Instant::now();
+        let live = self.hosts.entry(m.host).or_insert_with(|| Live {
+            reported_ready: false,
+            task_load: 0.0,
+            last_seen: now,
+            written_ready: None,
+            data: None,
+            push: None,
+            pushed: true,
+            seen_since_flush: true,
+        });
+        live.push = Some(m.session);
+        live.pushed = true;
+        live.last_seen = now;
+        metrics::gauge!("koji_hosts_connected").set(self.hosts.values().filter(|l| l.push.is_some()).count() as f64);
+    }
+}
+
+/// A push connection closed; the host stays known until its heartbeats are missed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Detach {
+    pub host: i32,
+    pub session: Recipient<ToBuilder>,
+}
+
+impl Handler<Detach> for HostRegistry {
+    type Result = ();
+    fn handle(&mut self, m: Detach, ctx: &mut Context<Self>) {
+        if let Some(live) = self.hosts.get_mut(&m.host)
+            && live.push.as_ref() == Some(&m.session)
+        {
+            live.push = None;
+            self.sync(ctx);
+        }
+        metrics::gauge!("koji_hosts_connected").set(self.hosts.values().filter(|l| l.push.is_some()).count() as f64);
+    }
+}
+
+/// Something for a builder, from the scheduler leader (through `koji_builder` notifications).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Deliver {
+    pub host: i32,
+    pub message: ToBuilder,
+}
+
+impl Handler<Deliver> for HostRegistry {
+    type Result = ();
+    fn handle(&mut self, m: Deliver, _: &mut Context<Self>) {
+        if let Some(push) = self.hosts.get(&m.host).and_then(|l| l.push.as_ref()) {
+            push.do_send(m.message);
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! `TaskScheduler` places FREE tasks on hosts the moment it can (see `crate::scheduler` for the model).
+//!
+//! One leader per database: the hub whose dedicated connection holds the advisory lock `LEADER_LOCK`. Every
+//! hub's listener forwards `koji_task`/`koji_host` notifications here; only the leader acts on them. The leader
+//! rebuilds its model from the database when it takes over (and after a listener reconnect, when
+//! notifications may have been missed), then reconciles each notified task or host from its rows: one
+//! level-triggered path for creation, frees, cancels, finishes, priority and weight changes.
+//!
+//! Placement results are applied in memory at once and persisted in batches (one statement for the task
+//! updates, run rows and log lines) before any builder hears of them; a row that changed meanwhile is
+//! re-read instead. While a batch is being written, new work accumulates into the next one.
+
+use super::NamedActor;
+use crate::config::SchedulerConfig;
+use crate::db::{self, Pool};
+use crate::protocol::ToBuilder;
+use crate::scheduler::state::{BuilderEvent, Config};
+use crate::scheduler::{Assignment, State};
+use actix::prelude::*;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The advisory-lock key of the scheduler leader ("kojisched").
+pub const LEADER_LOCK: i64 = 0x006b_6f6a_6973_6368;
+const ELECTION_INTERVAL: Duration = Duration::from_secs(2);
+const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(1);
+const SILENT_HOST_CHECK: Duration = Duration::from_secs(30);
+const MAX_BATCH: usize = 1000;
+
+struct Release {
+    assignment: Assignment,
+    refuse: bool,
+    reason: &'static str,
+}
+
+pub struct TaskScheduler {
+    pool: Pool,
+    pg: tokio_postgres::Config,
+    cfg: SchedulerConfig,
+    state: State,
+    leader: Option<Arc<tokio_postgres::Client>>,
+    electing: bool,
+    busy: bool,
+    rebuild: bool,
+    reconcile: HashSet<i32>,
+    reload_hosts: HashSet<i32>,
+    pending: Vec<Assignment>,
+    outbox: Vec<String>,
+    releases: Vec<Release>,
+    grace: Vec<(Instant, i32, Vec<i32>)>,
+}
+
+impl NamedActor for TaskScheduler {
+    const NAME: &'static str = "TaskScheduler";
+}
+
+impl TaskScheduler {
+    pub fn new(pool: Pool, pg: tokio_postgres::Config, cfg: SchedulerConfig) -> Self {
+        let state = State::new(Config {
+            overcommit: cfg.capacity_overcommit,
+            default_maxjobs: cfg.max_jobs,
+            soft_refusal_timeout: cfg.soft_refusal_timeout,
+            assign_timeout: cfg.assign_timeout,
+        });
+        TaskScheduler {
+            pool,
+            pg,
+            cfg,
+            state,
+            leader: None,
+            electing: false,
+            busy: false,
+            rebuild: false,
+            reconcile: HashSet::new(),
+            reload_hosts: HashSet::new(),
+            pending: vec![],
+            outbox: vec![],
+            releases: vec![],
+            grace: vec![],
+        }
+    }
+
+    fn soft_secs(&self) -> f64 {
+        self.cfg.soft_refusal_timeout.as_secs_f64()
+    }
+
+    fn elect(&mut self, ctx: &mut Context<Self>) {
+        if self.electing {
+            return;
+        }
+        self.electing = true;
+        match self.leader.clone() {
+            Some(client) => ctx.spawn(
+                async move { client.simple_query("SELECT 1").await.map(|_| ()) }.into_actor(self).map(|r, act, _| {
+                    act.electing = false;
+                    if let Err(e) = r {
+                        tracing::error!(error = %e, "lost the scheduler leader connection; stepping down");
+                        act.step_down();
+                    }
+                }),
+            ),
+            None => {
+                let pg = self.pg.clone();
+                ctx.spawn(
+                    async move {
+                        let (client, conn) = pg.connect(tokio_postgres::NoTls).await?;
+                        actix_rt::spawn(async move {
+                            if let Err(e) = conn.await {
+                                tracing::warn!(error = %e, "scheduler leader connection closed");
+                            }
+                        });
+                        let won: bool =
+                            client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).await?.get(0);
+                        Ok::<_, tokio_postgres::Error>(won.then_some(client))
+                    }
+                    .into_actor(self)
+                    .map(|r, act, ctx| {
+                        act.electing = false;
+                        match r {
+                            Ok(Some(client)) => {
+                                tracing::info!("this hub is the scheduler leader");
+                                metrics::gauge!("koji_scheduler_leader").set(1.0);
+                                act.leader = Some(Arc::new(client));
+                                act.rebuild = true;
+                                act.pump(ctx);
+                            }
+                            Ok(None) => {}
+                            Err(e) => tracing::warn!(error = %e, "scheduler election failed"),
+                        }
+                    }),
+                )
+            }
+        };
+    }
+
+    fn step_down(&mut self) {
+        self.leader = None;
+        self.state.clear();
+        self.pending.clear();
+        self.outbox.clear();
+        self.releases.clear();
+        self.grace.clear();
+        metrics::gauge!("koji_scheduler_leader").set(0.0);
+    }
+
+    /// Does the next piece of work: rebuild, reconcile, or place and persist. One at a time, in that order.
+    fn pump(&mut self, ctx: &mut Context<Self>) {
+        if self.leader.is_none() || self.busy {
+            return;
+        }
+        if self.rebuild {
+            self.start_rebuild(ctx);
+        } else if !self.reconcile.is_empty() || !self.reload_hosts.is_empty() {
+            self.start_reconcile(ctx);
+        } else {
+            let placed = self.state.place(Instant::now());
+            self.pending.extend(placed);
+            if !self.pending.is_empty() || !self.outbox.is_empty() || !self.releases.is_empty() {
+                self.start_persist(ctx);
+            }
+            self.export_gauges();
+        }
+    }
+
+    fn start_rebuild(&mut self, ctx: &mut Context<Self>) {
+        self.busy = true;
+        self.rebuild = false;
+        let (pool, soft) = (self.pool.clone(), self.soft_secs());
+        ctx.spawn(
+            async move {
+                let db = pool.get().await?;
+                Ok::<_, crate::fault::KojiError>((
+                    db::scheduler::hosts(&db).await?,
+                    db::scheduler::active_tasks(&db, soft).await?,
+                ))
+            }
+            .into_actor(self)
+            .map(|r, act, ctx| {
+                act.busy = false;
+                match r {
+                    Ok((hosts, tasks)) => {
+                        act.state.clear();
+                        act.pending.clear();
+                        let now = Instant::now();
+                        for h in hosts {
+                            act.state.upsert_host(h.id, Some(h));
+                        }
+                        let n = tasks.len();
+                        for t in tasks {
+                            act.state.upsert_task(t, now);
+                        }
+                        tracing::info!(tasks = n, "scheduler state rebuilt from the database");
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "scheduler rebuild failed; retrying");
+                        act.rebuild = true;
+                        ctx.run_later(Duration::from_secs(1), |act, ctx| act.pump(ctx));
+                        return;
+                    }
+                }
+                act.pump(ctx);
+            }),
+        );
+    }
+
+    fn start_reconcile(&mut self, ctx: &mut Context<Self>) {
+        self.busy = true;
+        let ids: Vec<i32> = self.reconcile.drain().collect();
+        let hosts: Vec<i32> = self.reload_hosts.drain().collect();
+        let (pool, soft) = (self.pool.clone(), self.soft_secs());
+        ctx.spawn(
+            async move {
+                let db = pool.get().await?;
+                let mut specs = vec![];
+                for h in &hosts {
+                    specs.push((*h, db::scheduler::host(&db, *h).await?));
+                }
+                let rows = if ids.is_empty() { vec![] } else { db::scheduler::tasks_by_id(&db, &ids, soft).await? };
+                Ok::<_, crate::fault::KojiError>((ids, specs, rows))
+            }
+            .into_actor(self)
+            .map(|r, act, ctx| {
+                act.busy = false;
+                match r {
+                    Ok((ids, specs, rows)) => act.apply(ids, specs, rows),
+                    Err(e) => {
+                        tracing::error!(error = %e, "scheduler reconcile failed; rebuilding");
+                        act.rebuild = true;
+                    }
+                }
+                act.pump(ctx);
+            }),
+        );
+    }
+
+    fn apply(
+        &mut self,
+        ids: Vec<i32>,
+        specs: Vec<(i32, Option<crate::scheduler::HostSpec>)>,
+        rows: Vec<crate::scheduler::TaskRow>,
+    ) {
+        let now = Instant::now();
+        for (id, spec) in specs {
+            let change = self.state.upsert_host(id, spec);
+            for task in change.free_now {
+                self.releases.push(Release {
+                    assignment: Assignment { task, host: id },
+                    refuse: false,
+                    reason: "host unavailable",
+                });
+            }
+            if !change.open.is_empty() {
+                tracing::warn!(host = id, tasks = ?change.open, grace = ?self.cfg.host_timeout, "host unavailable with open tasks");
+                self.grace.push((now + self.cfg.host_timeout, id, change.open));
+            }
+        }
+        let found: HashSet<i32> = rows.iter().map(|r| r.id).collect();
+        for row in rows {
+            for event in self.state.upsert_task(row, now) {
+                let (host, msg) = match event {
+                    BuilderEvent::Cancel { host, task } => (host, ToBuilder::Cancel(task)),
+                    BuilderEvent::Wake { host, task } => (host, ToBuilder::Wake(task)),
+                };
+                self.outbox.push(msg.to_notification(host));
+            }
+        }
+        for id in ids.into_iter().filter(|id| !found.contains(id)) {
+            self.state.remove_task(id);
+        }
+    }
+
+    fn start_persist(&mut self, ctx: &mut Context<Self>) {
+        self.busy = true;
+        let batch: Vec<Assignment> = self.pending.drain(..self.pending.len().min(MAX_BATCH)).collect();
+        let outbox = std::mem::take(&mut self.outbox);
+        let releases = std::mem::take(&mut self.releases);
+        let pool = self.pool.clone();
+        let started = Instant::now();
+        ctx.spawn(
+            async move {
+                let mut client = pool.get().await?;
+                let tx = client.transaction().await?;
+                let stuck = if batch.is_empty() { vec![] } else { db::scheduler::assign(&tx, &batch).await? };
+                let mut notes = outbox;
+                notes.extend(stuck.iter().map(|a| ToBuilder::Offer(a.task).to_notification(a.host)));
+                for (refuse, reason) in [
+                    (true, "Assignment timeout"),
+                    (false, "host unavailable"),
+                    (false, "Freeing task from unresponsive host"),
+                ] {
+                    let group: Vec<Assignment> = releases
+                        .iter()
+                        .filter(|r| r.refuse == refuse && r.reason == reason)
+                        .map(|r| r.assignment)
+                        .collect();
+                    if !group.is_empty() {
+                        db::scheduler::release(&tx, &group, refuse, reason).await?;
+                    }
+                }
+                db::scheduler::notify_builders(&tx, &notes).await?;
+                tx.commit().await?;
+                Ok::<_, crate::fault::KojiError>((batch, stuck))
+            }
+            .into_actor(self)
+            .map(move |r, act, ctx| {
+                act.busy = false;
+                match r {
+                    Ok((batch, stuck)) => {
+                        let ok: HashSet<Assignment> = stuck.iter().copied().collect();
+                        for a in batch.iter().filter(|a| !ok.contains(a)) {
+                            act.state.unassign(*a);
+                            act.reconcile.insert(a.task);
+                        }
+                        metrics::counter!("koji_scheduler_assignments_total").increment(stuck.len() as u64);
+                        metrics::histogram!("koji_scheduler_persist_seconds").record(started.elapsed().as_secs_f64());
+                        if !stuck.is_empty() {
+                            tracing::debug!(
+                                assigned = stuck.len(),
+                                lost = batch.len() - stuck.len(),
+                                "assignments persisted"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "persisting assignments failed; rebuilding from the database");
+                        act.rebuild = true;
+                    }
+                }
+                act.pump(ctx);
+            }),
+        );
+    }
+
+    fn maintain(&mut self, ctx: &mut Context<Self>) {
+        if self.leader.is_none() {
+            return;
+        }
+        let now = Instant::now();
+        for a in self.state.expired_assignments(now) {
+            self.releases.push(Release { assignment: a, refuse: true, reason: "Assignment timeout" });
+        }
+        let (due, later): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.grace).into_iter().partition(|(deadline, _, _)| *deadline <= now);
+        self.grace = later;
+        for (_, host, tasks) in due {
+            if self.state.host_available(host) {
+                continue;
+            }
+            for task in tasks.into_iter().filter(|t| self.state.is_open_on(*t, host)) {
+                self.releases.push(Release {
+                    assignment: Assignment { task, host },
+                    refuse: false,
+                    reason: "Freeing task from unresponsive host",
+                });
+            }
+        }
+        self.pump(ctx);
+    }
+
+    fn expire_silent_hosts(&mut self, ctx: &mut Context<Self>) {
+        if self.leader.is_none() {
+            return;
+        }
+        let (pool, secs) = (self.pool.clone(), self.cfg.ready_timeout.as_secs_f64());
+        ctx.spawn(async move { db::hosts_live::expire_silent(&pool.get().await?, secs).await }.into_actor(self).map(
+            |r, _, _| match r {
+                Ok(ids) if !ids.is_empty() => tracing::warn!(hosts = ?ids, "hosts silent past ReadyTimeout: not ready"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "silent-host check failed"),
+            },
+        ));
+    }
+
+    fn export_gauges(&self) {
+        for ((channel, arch), depth) in self.state.queue_depths() {
+            metrics::gauge!("koji_scheduler_queue_depth", "channel" => channel.to_string(), "arch" => arch.to_string())
+                .set(depth as f64);
+        }
+        let (hosts, ready, capacity, load) = self.state.host_totals();
+        metrics::gauge!("koji_scheduler_hosts").set(hosts as f64);
+        metrics::gauge!("koji_scheduler_hosts_ready").set(ready as f64);
+        metrics::gauge!("koji_scheduler_capacity").set(capacity);
+        metrics::gauge!("koji_scheduler_capacity_used").set(load);
+    }
+}
+
+impl Actor for TaskScheduler {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(65536);
+        self.elect(ctx);
+        ctx.run_interval(ELECTION_INTERVAL, |act, ctx| act.elect(ctx));
+        ctx.run_interval(MAINTENANCE_INTERVAL, |act, ctx| act.maintain(ctx));
+        ctx.run_interval(SILENT_HOST_CHECK, |act, ctx| act.expire_silent_hosts(ctx));
+    }
+}
+
+/// Tasks whose rows changed (from `koji_task` notifications).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reconcile(pub Vec<i32>);
+
+impl Handler<Reconcile> for TaskScheduler {
+    type Result = ();
+    fn handle(&mut self, m: Reconcile, ctx: &mut Context<Self>) {
+        if self.leader.is_some() {
+            self.reconcile.extend(m.0);
+            self.pump(ctx);
+        }
+    }
+}
+
+/// A host's configuration or liveness changed (from `koji_host` notifications).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct HostChanged(pub i32);
+
+impl Handler<HostChanged> for TaskScheduler {
+    type Result = ();
+    fn handle(&mut self, m: HostChanged, ctx: &mut Context<Self>) {
+        if self.leader.is_some() {
+            self.reload_hosts.insert(m.0);
+            self.pump(ctx);
+        }
+    }
+}
+
+/// Notifications may have been missed (the listener reconnected): rebuild from the database.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Rescan;
+
+impl Handler<Rescan> for TaskScheduler {
+    type Result = ();
+    fn handle(&mut self, _: Rescan, ctx: &mut Context<Self>) {
+        if self.leader.is_some() {
+            self.rebuild = true;
+            self.pump(ctx);
+        }
+    }
+}
+
+/// Whether this hub's scheduler currently leads.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct IsLeader;
+
+impl Handler<IsLeader> for TaskScheduler {
+    type Result = bool;
+    fn handle(&mut self, _: IsLeader, _: &mut Context<Self>) -> bool {
+        self.leader.is_some()
+    }
+}

@@ -1,0 +1,53 @@
+//! The unversioned, live part of a host: `host.ready`, `task_load`, `update_time`, and `scheduler_host_data`.
+//! Written only when something changes (or coalesced), never per heartbeat.
+
+use crate::fault::KojiResult;
+use deadpool_postgres::GenericClient;
+
+pub async fn set_ready(db: &impl GenericClient, host: i32, ready: bool, task_load: f64) -> KojiResult<()> {
+    let st = db.prepare_cached("UPDATE host SET ready = $2, task_load = $3, update_time = NOW() WHERE id = $1").await?;
+    db.execute(&st, &[&host, &ready, &task_load]).await?;
+    notify(db, host).await
+}
+
+pub async fn set_data(db: &impl GenericClient, host: i32, data: &serde_json::Value) -> KojiResult<()> {
+    let st = db
+        .prepare_cached(
+            "INSERT INTO scheduler_host_data (host_id, data) VALUES ($1, $2) \
+             ON CONFLICT (host_id) DO UPDATE SET data = EXCLUDED.data WHERE scheduler_host_data.data IS DISTINCT FROM EXCLUDED.data",
+        )
+        .await?;
+    if db.execute(&st, &[&host, data]).await? > 0 {
+        notify(db, host).await?;
+    }
+    Ok(())
+}
+
+/// One statement for every host heard from since the last flush.
+pub async fn touch(db: &impl GenericClient, hosts: &[i32]) -> KojiResult<()> {
+    let st = db.prepare_cached("UPDATE host SET update_time = NOW() WHERE id = ANY($1)").await?;
+    db.execute(&st, &[&hosts]).await?;
+    Ok(())
+}
+
+/// Tells the scheduler leader to re-read a host (readiness, configuration, channels).
+pub async fn notify(db: &impl GenericClient, host: i32) -> KojiResult<()> {
+    let st = db.prepare_cached("SELECT pg_notify('koji_host', $1::int4::text)").await?;
+    db.execute(&st, &[&host]).await?;
+    Ok(())
+}
+
+/// Koji's check_hosts, as a safety net across hubs: hosts marked ready but not heard from within the timeout.
+pub async fn expire_silent(db: &impl GenericClient, timeout_secs: f64) -> KojiResult<Vec<i32>> {
+    let st = db
+        .prepare_cached(
+            "UPDATE host SET ready = FALSE WHERE ready AND (update_time IS NULL OR \
+             update_time < NOW() - make_interval(secs => $1)) RETURNING id",
+        )
+        .await?;
+    let ids: Vec<i32> = db.query(&st, &[&timeout_secs]).await?.iter().map(|r| r.get(0)).collect();
+    for id in &ids {
+        notify(db, *id).await?;
+    }
+    Ok(ids)
+}

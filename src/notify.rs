@@ -1,0 +1,79 @@
+//! The hub's PostgreSQL listener: one dedicated connection per hub process that LISTENs on `koji_task`,
+//! `koji_host` and `koji_builder` and forwards each notification to the actor that owns it. Notifications arrive
+//! only after the writing transaction commits. They are hints: after any reconnect the scheduler rebuilds
+//! from the tables, since notifications are lost while nobody listens.
+
+use crate::actors::host_registry::{Deliver, HostRegistry};
+use crate::actors::supervisor::Slot;
+use crate::actors::task_scheduler::{HostChanged, Reconcile, Rescan, TaskScheduler};
+use crate::protocol::ToBuilder;
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio_postgres::AsyncMessage;
+
+pub fn spawn_listener(pg: tokio_postgres::Config, scheduler: Slot<TaskScheduler>, registry: Slot<HostRegistry>) {
+    actix_rt::spawn(async move {
+        let mut first = true;
+        loop {
+            match listen(&pg, &scheduler, &registry, first).await {
+                Ok(()) => tracing::warn!("notification listener connection ended; reconnecting"),
+                Err(e) => tracing::warn!(error = %e, "notification listener failed; reconnecting"),
+            }
+            first = false;
+            actix_rt::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+async fn listen(
+    pg: &tokio_postgres::Config,
+    scheduler: &Slot<TaskScheduler>,
+    registry: &Slot<HostRegistry>,
+    first: bool,
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut conn) = pg.connect(tokio_postgres::NoTls).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let driver = actix_rt::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(m) = messages.next().await {
+            match m {
+                Ok(AsyncMessage::Notification(n)) => {
+                    if tx.send(n).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "listener connection error");
+                    break;
+                }
+            }
+        }
+    });
+    client.batch_execute("LISTEN koji_task; LISTEN koji_host; LISTEN koji_builder").await?;
+    if !first {
+        scheduler.get().do_send(Rescan);
+    }
+    while let Some(n) = rx.recv().await {
+        match n.channel() {
+            "koji_task" => {
+                if let Ok(id) = n.payload().parse() {
+                    scheduler.get().do_send(Reconcile(vec![id]));
+                }
+            }
+            "koji_host" => {
+                if let Ok(id) = n.payload().parse() {
+                    scheduler.get().do_send(HostChanged(id));
+                }
+            }
+            "koji_builder" => {
+                if let Some((host, message)) = ToBuilder::from_notification(n.payload()) {
+                    registry.get().do_send(Deliver { host, message });
+                }
+            }
+            _ => {}
+        }
+    }
+    driver.abort();
+    Ok(())
+}

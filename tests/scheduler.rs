@@ -1,0 +1,283 @@
+//! Issue 5 against the real hub and PostgreSQL: placement, the stock-kojid host calls, parent/child waiting,
+//! the task CLI commands.
+
+mod support;
+
+use koji_rs::xmlrpc::{self, Value};
+use std::time::{Duration, Instant};
+use support::cli::KojiCli;
+use support::hub::{Hub, HubOptions};
+use support::pg::{DbInfo, PgCluster};
+use support::rpc::{Rpc, kwargs};
+
+const ADMIN_PW: &str = "admin-pw";
+
+fn setup(extra: &[(&str, &str)]) -> (DbInfo, Hub) {
+    let db = PgCluster::shared().create_database();
+    let opts = HubOptions {
+        extra_conf: extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Default::default()
+    };
+    let hub = Hub::start(&db, opts);
+    hub.create_user("kojiadmin", ADMIN_PW, true);
+    (db, hub)
+}
+
+/// A host user with password "pw", its config and channels, announced to the scheduler.
+fn add_host(db: &DbInfo, name: &str, arches: &str, capacity: f64, channels: &[&str]) -> i64 {
+    let channels = channels.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(",");
+    db.psql(&format!(
+        "WITH u AS (INSERT INTO users (name, password, status, usertype) VALUES ('{name}', 'pw', 0, 1) RETURNING id), \
+              h AS (INSERT INTO host (user_id, name) SELECT id, '{name}' FROM u RETURNING id) \
+         INSERT INTO host_config (host_id, arches, capacity, creator_id) SELECT id, '{arches}', {capacity}, 1 FROM h; \
+         INSERT INTO host_channels (host_id, channel_id, creator_id) SELECT h.id, c.id, 1 FROM host h, channels c \
+           WHERE h.name = '{name}' AND c.name IN ({channels}); \
+         SELECT pg_notify('koji_host', id::text) FROM host WHERE name = '{name}';"
+    ));
+    db.psql(&format!("SELECT id FROM host WHERE name = '{name}'")).trim().parse().unwrap()
+}
+
+fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn make_task(admin: &mut Rpc, method: &str, arch: &str, extra: &[(&str, Value)]) -> i64 {
+    let mut kw = vec![("arch", Value::from(arch))];
+    kw.extend(extra.iter().cloned());
+    admin.ok("makeTask", vec![method.into(), Value::Array(vec![Value::from("arg")]), kwargs(&kw)]).as_i64().unwrap()
+}
+
+fn task_field(db: &DbInfo, task: i64, field: &str) -> String {
+    db.psql(&format!("SELECT {field} FROM task WHERE id = {task}")).trim().to_owned()
+}
+
+/// The ids in a builder's `host.getTasks` answer.
+fn assigned(builder: &mut Rpc) -> Vec<i64> {
+    builder
+        .ok("host.getTasks", vec![])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_struct().unwrap()["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn ready(builder: &mut Rpc, maxjobs: i64) {
+    let data: xmlrpc::Struct = [("maxjobs".to_string(), Value::Int(maxjobs))].into_iter().collect();
+    builder.ok("host.updateHost", vec![Value::Double(0.0), Value::Bool(true), Value::Struct(data)]);
+}
+
+fn result_doc(v: Value) -> Value {
+    Value::String(xmlrpc::encode_response(&v))
+}
+
+#[test]
+fn a_polling_builder_runs_tasks_and_subtasks_to_the_end() {
+    let (db, hub) = setup(&[]);
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    let host = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
+    let mut builder = Rpc::login(&hub, "b1", "pw");
+    assert_eq!(builder.ok("host.getID", vec![]).as_i64(), Some(host));
+    ready(&mut builder, 5);
+
+    // A task is placed on the ready host at once; host.getTasks only reads what was assigned.
+    let t = make_task(&mut admin, "sleep", "x86_64", &[]);
+    wait_for("assignment", Duration::from_secs(10), || assigned(&mut builder).contains(&t).then_some(()));
+    assert_eq!(task_field(&db, t, "state"), "4");
+    assert_eq!(
+        db.psql(&format!("SELECT count(*) FROM scheduler_task_runs WHERE task_id = {t} AND active")).trim(),
+        "1"
+    );
+    let opened = builder.ok("host.openTask", vec![Value::Int(t)]);
+    assert!(opened.as_struct().unwrap()["request"].as_str().unwrap().contains("<methodName>sleep</methodName>"));
+    assert_eq!(builder.ok("host.openTask", vec![Value::Int(t)]), Value::Nil, "a second open loses");
+    builder.ok("host.closeTask", vec![Value::Int(t), result_doc(Value::from("slept"))]);
+    assert_eq!(task_field(&db, t, "state"), "2");
+    assert_eq!(admin.ok("getTaskResult", vec![Value::Int(t)]), Value::from("slept"));
+
+    // A failed task keeps its fault; getTaskResult raises it with its code.
+    let f = make_task(&mut admin, "sleep", "noarch", &[]);
+    wait_for("assignment", Duration::from_secs(10), || assigned(&mut builder).contains(&f).then_some(()));
+    builder.ok("host.openTask", vec![Value::Int(f)]);
+    builder.ok(
+        "host.failTask",
+        vec![Value::Int(f), Value::String(xmlrpc::encode_fault(1005, "mock exited with status 1"))],
+    );
+    let fault = admin.call("getTaskResult", vec![Value::Int(f)]).unwrap_err();
+    assert_eq!((fault.code, fault.message.as_str()), (1005, "mock exited with status 1"));
+
+    // Parent and children: labels make subtask idempotent; waiting parents get an alert, then results.
+    let p = make_task(&mut admin, "build", "noarch", &[]);
+    wait_for("parent assignment", Duration::from_secs(10), || assigned(&mut builder).contains(&p).then_some(()));
+    builder.ok("host.openTask", vec![Value::Int(p)]);
+    let sub = |b: &mut Rpc| {
+        b.ok(
+            "host.subtask",
+            vec![
+                "buildArch".into(),
+                Value::Array(vec!["x.src.rpm".into()]),
+                Value::Int(p),
+                kwargs(&[("label", "x86_64".into()), ("arch", "x86_64".into())]),
+            ],
+        )
+        .as_i64()
+        .unwrap()
+    };
+    let c = sub(&mut builder);
+    assert_eq!(sub(&mut builder), c, "same label, same child");
+    assert_eq!(task_field(&db, c, "parent"), p.to_string());
+    assert_eq!(task_field(&db, c, "priority"), "19", "children outrank their parent");
+    builder.ok("host.taskSetWait", vec![Value::Int(p), Value::Nil]);
+    wait_for("child assignment", Duration::from_secs(10), || assigned(&mut builder).contains(&c).then_some(()));
+    builder.ok("host.openTask", vec![Value::Int(c)]);
+    builder.ok("host.closeTask", vec![Value::Int(c), result_doc(Value::from("rpms"))]);
+    let open = builder.ok("host.getHostTasks", vec![]);
+    let parent_row =
+        open.as_array().unwrap().iter().find(|t| t.as_struct().unwrap()["id"].as_i64() == Some(p)).unwrap();
+    assert_eq!(parent_row.as_struct().unwrap().get("alert"), Some(&Value::Bool(true)));
+    let waited = builder.ok("host.taskWait", vec![Value::Int(p)]);
+    assert_eq!(waited, Value::Array(vec![Value::Array(vec![Value::Int(c)]), Value::Array(vec![])]));
+    let results = builder.ok("host.taskWaitResults", vec![Value::Int(p), Value::Array(vec![Value::Int(c)])]);
+    assert_eq!(results, Value::Array(vec![Value::Array(vec![Value::Int(c), Value::from("rpms")])]));
+    builder.ok("host.closeTask", vec![Value::Int(p), result_doc(Value::Nil)]);
+
+    // The stock CLI follows the finished tree.
+    let anon = KojiCli::anon(&hub);
+    let out = anon.run(&["watch-task", &p.to_string()]);
+    out.assert_success();
+    assert!(out.stdout.contains(&format!("{p} build (")), "{}", out.stdout);
+    assert!(out.stdout.contains("completed successfully"), "{}", out.stdout);
+    let out = anon.run(&["taskinfo", "-r", &p.to_string()]);
+    out.assert_success();
+    assert!(out.stdout.contains("State: closed"), "{}", out.stdout);
+
+    // host.* calls are for hosts only; another host's task can't be touched.
+    let fault = admin.call("host.getID", vec![]).unwrap_err();
+    assert_eq!((fault.code, fault.message.as_str()), (1002, "No host specified"));
+    let fault = Rpc::anonymous(&hub).call("host.getTasks", vec![]).unwrap_err();
+    assert_eq!(fault.code, 1002);
+    add_host(&db, "b2", "x86_64", 4.0, &["default"]);
+    let mut other = Rpc::login(&hub, "b2", "pw");
+    let fault = other.call("host.closeTask", vec![Value::Int(p), result_doc(Value::Nil)]).unwrap_err();
+    assert_eq!(fault.code, 1004, "{}", fault.message);
+}
+
+#[test]
+fn placement_respects_arch_channel_priority_and_refusals() {
+    let (db, hub) = setup(&[]);
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    let x1 = add_host(&db, "x1", "x86_64", 4.0, &["default"]);
+    let a1 = add_host(&db, "a1", "aarch64", 4.0, &["default"]);
+    let mut bx = Rpc::login(&hub, "x1", "pw");
+    let mut ba = Rpc::login(&hub, "a1", "pw");
+
+    // Nothing is placed on hosts that are not ready; priority decides the order once they are.
+    let low = make_task(&mut admin, "sleep", "aarch64", &[("priority", Value::Int(30))]);
+    let high = make_task(&mut admin, "sleep", "aarch64", &[("priority", Value::Int(10))]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(task_field(&db, high, "state"), "0");
+    ready(&mut ba, 1);
+    wait_for("high first", Duration::from_secs(10), || (task_field(&db, high, "state") == "4").then_some(()));
+    assert_eq!(task_field(&db, low, "state"), "0", "maxjobs 1: the lower priority waits");
+    ba.ok("host.openTask", vec![Value::Int(high)]);
+    ba.ok("host.closeTask", vec![Value::Int(high), result_doc(Value::Nil)]);
+    wait_for("low next", Duration::from_secs(10), || (task_field(&db, low, "host_id") == a1.to_string()).then_some(()));
+
+    // Arch and channel bins: no x86_64 host is ready yet, no host serves createrepo or s390x.
+    let tx = make_task(&mut admin, "sleep", "x86_64", &[]);
+    let cr = make_task(&mut admin, "createrepo", "noarch", &[("channel", "createrepo".into())]);
+    let s390 = make_task(&mut admin, "sleep", "s390x", &[]);
+    ready(&mut bx, 5);
+    wait_for("x86_64 placed", Duration::from_secs(10), || {
+        (task_field(&db, tx, "host_id") == x1.to_string()).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(task_field(&db, cr, "state"), "0");
+    assert_eq!(task_field(&db, s390, "state"), "0");
+
+    // A hard refusal sends the task elsewhere and it never comes back to the refusing host.
+    let n = make_task(&mut admin, "sleep", "noarch", &[("priority", Value::Int(5))]);
+    let first = wait_for("noarch placed", Duration::from_secs(10), || {
+        let h = task_field(&db, n, "host_id");
+        (!h.is_empty()).then_some(h)
+    });
+    let refuser = if first == x1.to_string() { &mut bx } else { &mut ba };
+    refuser.ok("host.refuseTask", vec![Value::Int(n), Value::Bool(false), "failed host check".into()]);
+    let other = if first == x1.to_string() { a1 } else { x1 };
+    ready(if other == x1 { &mut bx } else { &mut ba }, 5);
+    wait_for("re-placed", Duration::from_secs(10), || {
+        (task_field(&db, n, "host_id") == other.to_string()).then_some(())
+    });
+    assert_eq!(
+        db.psql(&format!("SELECT soft, by_host, msg FROM scheduler_task_refusals WHERE task_id = {n}")).trim(),
+        "f|t|failed host check"
+    );
+
+    // scheduler-info and scheduler-logs read the runs and the log lines.
+    let anon = KojiCli::anon(&hub);
+    let out = anon.run(&["scheduler-info", "--task", &n.to_string()]);
+    out.assert_success();
+    assert!(out.stdout.lines().count() >= 3, "{}", out.stdout);
+    let out = anon.run(&["scheduler-logs", "--task", &n.to_string()]);
+    out.assert_success();
+    assert!(out.stdout.contains("Assigning task"), "{}", out.stdout);
+}
+
+#[test]
+fn task_commands_of_the_cli() {
+    let (db, hub) = setup(&[]);
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    let cli = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
+    let out = cli.run(&["make-task", "--arch", "x86_64", "sleep", "1"]);
+    out.assert_success();
+    let t: i64 = out.stdout.split_whitespace().find_map(|w| w.parse().ok()).unwrap_or_else(|| panic!("{}", out.stdout));
+    assert_eq!(task_field(&db, t, "method"), "sleep");
+
+    let out = cli.run(&["list-tasks"]);
+    out.assert_success();
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with(&t.to_string()) && l.contains("kojiadmin") && l.contains("FREE")),
+        "{}",
+        out.stdout
+    );
+
+    cli.run(&["set-task-priority", "--priority", "7", &t.to_string()]).assert_success();
+    assert_eq!(task_field(&db, t, "priority"), "7");
+
+    let host = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
+    cli.run(&["assign-task", &t.to_string(), "b1"]).assert_success();
+    assert_eq!(task_field(&db, t, "state || ':' || host_id"), format!("4:{host}"));
+    cli.run(&["free-task", &t.to_string()]).assert_success();
+    assert_eq!(task_field(&db, t, "state"), "0");
+
+    let out = cli.run(&["taskinfo", &t.to_string()]);
+    out.assert_success();
+    assert!(out.stdout.contains("Type: sleep") && out.stdout.contains("Owner: kojiadmin"), "{}", out.stdout);
+
+    // cancel: the tree goes CANCELED; a finished task can't be freed.
+    let p = make_task(&mut admin, "build", "noarch", &[]);
+    cli.run(&["cancel", &p.to_string(), &t.to_string()]).assert_success();
+    assert_eq!(task_field(&db, p, "state"), "3");
+    assert_eq!(task_field(&db, t, "state"), "3");
+    let out = cli.run(&["free-task", &t.to_string()]);
+    assert!(out.stderr.contains(&format!("Cannot free task {t}, state is CANCELED")), "{}", out.stderr);
+    let out = cli.run(&["cancel", "999999"]);
+    assert_ne!(out.status, 0);
+    assert!(out.stderr.contains("No such task: 999999"), "{}", out.stderr);
+
+    // resubmit makes a new task with the same request; a non-admin can't change priorities.
+    let out = cli.run(&["resubmit", "--nowait", &p.to_string()]);
+    out.assert_success();
+    assert!(out.stdout.contains(&format!("Resubmitted task {p} as new task")), "{}", out.stdout);
+    hub.create_user("joe", "joe-pw", false);
+    let joe = KojiCli::password(&hub, "joe", "joe-pw");
+    let out = joe.run(&["set-task-priority", "--priority", "1", &p.to_string()]);
+    assert!(out.stderr.contains("admin permission required"), "{}", out.stderr);
+}
