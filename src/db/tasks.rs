@@ -167,6 +167,9 @@ pub async fn finish(db: &impl GenericClient, id: i32, host: i32, state: i32, res
         .await?;
     let n = db.execute(&st, &[&id, &host, &state, &result]).await?;
     if n > 0 {
+        let st =
+            db.prepare_cached("UPDATE scheduler_task_runs SET active = FALSE WHERE task_id = $1 AND active").await?;
+        db.execute(&st, &[&id]).await?;
         notify(db, &[id]).await?;
     }
     Ok(n > 0)

@@ -244,6 +244,14 @@ pub fn http_raw(
     }
 }
 
+impl Hub {
+    /// SIGKILL, as a crash: no shutdown code runs.
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Hub {
     /// SIGTERM first, so the hub can shut down as in production; SIGKILL if
     /// it has not exited after a grace period.
