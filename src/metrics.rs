@@ -16,6 +16,21 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     metrics::describe_gauge!("koji_sessions_active", "Sessions held in the SessionRegistry");
     metrics::describe_gauge!("koji_actor_mailbox_depth", "Messages queued or in progress per actor");
     metrics::describe_counter!("koji_actor_restarts_total", "Actor restarts by the supervisor");
+    metrics::describe_gauge!("koji_scheduler_queue_depth", "FREE tasks per channel and arch");
+    metrics::describe_histogram!(
+        "koji_scheduler_placement_latency_seconds",
+        metrics::Unit::Seconds,
+        "Task creation to durable assignment"
+    );
+    metrics::describe_histogram!("koji_scheduler_persist_seconds", metrics::Unit::Seconds, "Time to persist a batch");
+    metrics::describe_counter!("koji_scheduler_assignments_total", "Durable assignments (rate: assignments/s)");
+    metrics::describe_counter!("koji_scheduler_refusals_total", "Task refusals by builders");
+    metrics::describe_gauge!("koji_scheduler_leader", "1 on the hub whose scheduler leads");
+    metrics::describe_gauge!("koji_scheduler_hosts_ready", "Ready, enabled hosts the scheduler places on");
+    metrics::describe_gauge!("koji_scheduler_capacity", "Capacity of ready hosts");
+    metrics::describe_gauge!("koji_scheduler_capacity_used", "Load placed on ready hosts");
+    metrics::describe_gauge!("koji_hosts_connected", "Push builders connected to this hub");
+    metrics::describe_gauge!("koji_host_heartbeat_lag_seconds", "Oldest heartbeat among ready hosts");
     Ok(handle)
 }
 

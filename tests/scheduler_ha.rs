@@ -129,10 +129,10 @@ fn no_task_is_ever_held_by_two_hosts() {
             3 | 4 if !tasks.is_empty() => {
                 // Open any task, assigned to this host or not: only a task ASSIGNED to it (or FREE) may open.
                 let t = tasks[rng.random_range(0..tasks.len())];
-                if builders[b].ok("host.openTask", vec![Value::Int(t)]) != Value::Nil {
-                    if let Some(prev) = opened.insert(t, b) {
-                        panic!("step {step}: task {t} opened by builder {b} while builder {prev} held it");
-                    }
+                if builders[b].ok("host.openTask", vec![Value::Int(t)]) != Value::Nil
+                    && let Some(prev) = opened.insert(t, b)
+                {
+                    panic!("step {step}: task {t} opened by builder {b} while builder {prev} held it");
                 }
             }
             5 | 6 => {

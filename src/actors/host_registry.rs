@@ -65,6 +65,8 @@ impl HostRegistry {
     /// Writes readiness changes (and new scheduler data) for the hosts whose effective state moved.
     fn sync(&mut self, ctx: &mut Context<Self>) {
         let now = Instant::now();
+        let lag = self.hosts.values().filter(|l| l.reported_ready).map(|l| now.duration_since(l.last_seen)).max();
+        metrics::gauge!("koji_host_heartbeat_lag_seconds").set(lag.unwrap_or_default().as_secs_f64());
         let mut ready_changes = vec![];
         let mut data_changes = vec![];
         let ids: Vec<i32> = self.hosts.keys().copied().collect();

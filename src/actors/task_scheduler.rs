@@ -313,6 +313,13 @@ impl TaskScheduler {
                             act.reconcile.insert(a.task);
                         }
                         metrics::counter!("koji_scheduler_assignments_total").increment(stuck.len() as u64);
+                        let now_us = chrono::Utc::now().timestamp_micros();
+                        for a in &stuck {
+                            if let Some(created) = act.state.created(a.task) {
+                                let secs = (now_us - created).max(0) as f64 / 1e6;
+                                metrics::histogram!("koji_scheduler_placement_latency_seconds").record(secs);
+                            }
+                        }
                         metrics::histogram!("koji_scheduler_persist_seconds").record(started.elapsed().as_secs_f64());
                         if !stuck.is_empty() {
                             tracing::debug!(

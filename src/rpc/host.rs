@@ -171,6 +171,7 @@ async fn free_tasks(ctx: CallCtx, a: Tasks) -> KojiResult<()> {
 }
 
 async fn refuse_task(ctx: CallCtx, a: Refuse) -> KojiResult<()> {
+    metrics::counter!("koji_scheduler_refusals_total", "soft" => a.soft.0.to_string()).increment(1);
     host_tx!(ctx, |tx, host| host_side::refuse(&tx, host, a.task_id, a.soft.0, a.msg.as_deref().unwrap_or("")).await?)
 }
 

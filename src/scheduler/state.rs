@@ -450,6 +450,11 @@ impl State {
         (self.hosts.len(), ready.len(), capacity, load)
     }
 
+    /// When a task was created (microseconds since the epoch), for placement-latency metrics.
+    pub fn created(&self, task: i32) -> Option<i64> {
+        self.tasks.get(&task).map(|t| t.key.created)
+    }
+
     pub fn task_count(&self) -> usize {
         self.tasks.len()
     }

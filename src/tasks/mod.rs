@@ -317,6 +317,32 @@ pub async fn descendents(db: &impl GenericClient, root: i32, request: bool) -> K
     Ok(out)
 }
 
+/// A task's work directory: `KojiDir/work/tasks/<id % 10000>/<id>`.
+pub fn work_dir(koji_dir: &std::path::Path, task: i32) -> std::path::PathBuf {
+    koji_dir.join("work/tasks").join((task % 10000).to_string()).join(task.to_string())
+}
+
+/// `downloadTaskOutput`: `size` bytes (all with a negative size) from `offset` (from the end when negative)
+/// of a file the task produced. The caller sends it base64-encoded, as Koji does.
+pub fn read_output(dir: &std::path::Path, task: i32, name: &str, offset: i64, size: i64) -> KojiResult<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    if name.split('/').any(|part| part == "..") || name.starts_with('/') {
+        return Err(KojiError::generic(format!("Invalid file name: {name}")));
+    }
+    let path = dir.join(name);
+    let missing = || KojiError::generic(format!("no file \"{name}\" output by task {task}"));
+    let mut f = std::fs::File::open(&path).map_err(|_| missing())?;
+    if !f.metadata().map_err(|_| missing())?.is_file() {
+        return Err(missing());
+    }
+    let pos = if offset < 0 { SeekFrom::End(offset) } else { SeekFrom::Start(offset as u64) };
+    f.seek(pos).map_err(|e| KojiError::generic(format!("cannot seek in {name}: {e}")))?;
+    let mut out = vec![];
+    let read = if size < 0 { f.read_to_end(&mut out) } else { f.take(size as u64).read_to_end(&mut out) };
+    read.map_err(|e| KojiError::generic(format!("cannot read {name}: {e}")))?;
+    Ok(out)
+}
+
 /// Files below a task's work directory, with paths relative to it, sorted.
 pub fn output_files(dir: &std::path::Path) -> Vec<(String, std::fs::Metadata)> {
     let mut out = vec![];

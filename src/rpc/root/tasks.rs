@@ -301,6 +301,27 @@ async fn list_task_output(ctx: CallCtx, a: TaskOutput) -> KojiResult<Value> {
     Ok(Value::Struct(out))
 }
 
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct Download {
+    taskID: i32,
+    fileName: String,
+    offset: Option<i64>,
+    size: Option<i64>,
+}
+
+/// Base64 text in a string, not `<base64>`: the client decodes the string itself.
+async fn download_task_output(ctx: CallCtx, a: Download) -> KojiResult<String> {
+    use base64::Engine;
+    let dir = tasks::work_dir(&ctx.hub.config.koji_dir, a.taskID);
+    let (task, name) = (a.taskID, a.fileName);
+    let (offset, size) = (a.offset.unwrap_or(0), a.size.unwrap_or(-1));
+    let bytes = actix_web::web::block(move || tasks::read_output(&dir, task, &name, offset, size))
+        .await
+        .map_err(|e| KojiError::Internal(e.to_string()))??;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
 const TASK_RUNS: View = View {
     from: "scheduler_task_runs LEFT JOIN task ON scheduler_task_runs.task_id = task.id \
            LEFT JOIN host ON scheduler_task_runs.host_id = host.id",
@@ -436,6 +457,12 @@ pub fn register(r: &mut Registry) {
         "taskID, stat=False, all_volumes=False, strict=False",
         "Files a task produced.",
         list_task_output,
+    );
+    r.add(
+        "downloadTaskOutput",
+        "taskID, fileName, offset=0, size=-1, volume=None",
+        "A chunk of a file a task produced, base64-encoded.",
+        download_task_output,
     );
     r.add("scheduler.getTaskRuns", "clauses=None, fields=None, opts=None", "Scheduler placements.", get_task_runs);
     r.add("scheduler.getTaskRefusals", "clauses=None, fields=None", "Hosts' refusals of tasks.", get_task_refusals);
