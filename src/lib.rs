@@ -9,6 +9,7 @@ pub mod db;
 pub mod fault;
 pub mod lookup;
 pub mod metrics;
+pub mod names;
 pub mod packages;
 pub mod rpc;
 pub mod startup;

@@ -76,7 +76,7 @@ async fn list_api(ctx: CallCtx, _: NoArgs) -> KojiResult<Vec<Struct>> {
             let argspec = vec![
                 Value::Array(names),
                 m.varargs.as_deref().map(Value::from).unwrap_or(Value::Nil),
-                Value::Nil,
+                m.varkw.as_deref().map(Value::from).unwrap_or(Value::Nil),
                 if defaults.is_empty() { Value::Nil } else { Value::Array(defaults) },
                 Value::Array(vec![]),
                 Value::Nil,
