@@ -3,10 +3,13 @@
 pub mod actors;
 pub mod auth;
 pub mod builder;
+pub mod buildroots;
 pub mod builds;
+pub mod channels;
 pub mod config;
 pub mod db;
 pub mod fault;
+pub mod hosts;
 pub mod lookup;
 pub mod metrics;
 pub mod names;

@@ -1,5 +1,8 @@
 //! Koji's RootExports: the top-level methods, one file per concern.
 
+pub mod buildroots;
+pub mod channels;
+pub mod hosts;
 pub mod listings;
 pub mod misc;
 pub mod users;
@@ -7,6 +10,9 @@ pub mod users;
 use super::registry::Registry;
 
 pub fn register(r: &mut Registry) {
+    buildroots::register(r);
+    channels::register(r);
+    hosts::register(r);
     listings::register(r);
     misc::register(r);
     users::register(r);
