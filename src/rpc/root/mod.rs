@@ -2,6 +2,7 @@
 
 pub mod buildroots;
 pub mod channels;
+pub mod history;
 pub mod hosts;
 pub mod listings;
 pub mod misc;
@@ -12,6 +13,7 @@ use super::registry::Registry;
 pub fn register(r: &mut Registry) {
     buildroots::register(r);
     channels::register(r);
+    history::register(r);
     hosts::register(r);
     listings::register(r);
     misc::register(r);
