@@ -206,7 +206,7 @@ pub async fn edit_host(ctx: &CallCtx, info: &InfoRef, kw: &Struct) -> KojiResult
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
     let host = find_strict(&tx, info).await?;
-    let mut config = host.config.clone();
+    let mut config = host.config;
     let mut changed = false;
     for (field, text) in
         [("arches", &mut config.arches), ("description", &mut config.description), ("comment", &mut config.comment)]
