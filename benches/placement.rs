@@ -11,7 +11,12 @@ const TASKS: i32 = 100_000;
 const ARCHES: [&str; 4] = ["x86_64", "aarch64", "ppc64le", "s390x"];
 
 fn config() -> Config {
-    Config { overcommit: 5.0, default_maxjobs: 25, soft_refusal_timeout: Duration::from_secs(900), assign_timeout: Duration::from_secs(300) }
+    Config {
+        overcommit: 5.0,
+        default_maxjobs: 25,
+        soft_refusal_timeout: Duration::from_secs(900),
+        assign_timeout: Duration::from_secs(300),
+    }
 }
 
 fn host(id: i32) -> HostSpec {
@@ -97,6 +102,10 @@ fn main() {
     let baseline = base_placed as f64 / base_took.as_secs_f64();
     println!("placement at {HOSTS} hosts, {TASKS} FREE tasks (in memory, one core)");
     println!("  koji-rs model : {placed:>7} decisions in {:>8.3} s = {:>12.0} decisions/s", took.as_secs_f64(), ours);
-    println!("  linear scan   : {base_placed:>7} decisions in {:>8.3} s = {:>12.0} decisions/s", base_took.as_secs_f64(), baseline);
+    println!(
+        "  linear scan   : {base_placed:>7} decisions in {:>8.3} s = {:>12.0} decisions/s",
+        base_took.as_secs_f64(),
+        baseline
+    );
     println!("  ratio         : {:.1}x", ours / baseline);
 }

@@ -6,6 +6,7 @@ use crate::lookup;
 use crate::rpc::CallCtx;
 use crate::rpc::args::InfoRef;
 use crate::xmlrpc::Value;
+use deadpool_postgres::GenericClient;
 use serde::Deserialize;
 
 /// Koji's build record as `listBuilds` returns it (alias = field name).
@@ -55,6 +56,37 @@ pub fn decode_extra(rows: &mut Value) {
             s.insert("extra".into(), decoded);
         }
     }
+}
+
+/// Koji's `get_build(buildInfo, strict=True)['id']` for a build id or an `N-V-R` string.
+pub async fn require_id(db: &impl GenericClient, r: &InfoRef) -> KojiResult<i32> {
+    let row = match r {
+        InfoRef::Id(id) => match i32::try_from(*id) {
+            Ok(id) => db.query_opt(&db.prepare_cached("SELECT id FROM build WHERE id = $1").await?, &[&id]).await?,
+            Err(_) => None,
+        },
+        InfoRef::Name(nvr) => match split_nvr(nvr) {
+            Some((name, version, release)) => {
+                let st = db
+                    .prepare_cached(
+                        "SELECT build.id FROM build JOIN package ON package.id = build.pkg_id \
+                         WHERE package.name = $1 AND build.version = $2 AND build.release = $3",
+                    )
+                    .await?;
+                db.query_opt(&st, &[&name, &version, &release]).await?
+            }
+            None => None,
+        },
+        InfoRef::Map { .. } => return Err(KojiError::generic("did not provide name, version, and release")),
+    };
+    row.map(|r| r.get(0)).ok_or_else(|| KojiError::generic(format!("No such build: {r}")))
+}
+
+/// `name-version-release`: version and release never contain a dash, the name may.
+fn split_nvr(nvr: &str) -> Option<(&str, &str, &str)> {
+    let (rest, release) = nvr.rsplit_once('-')?;
+    let (name, version) = rest.rsplit_once('-')?;
+    (!name.is_empty() && !version.is_empty() && !release.is_empty()).then_some((name, version, release))
 }
 
 #[derive(Debug, Default, Deserialize)]

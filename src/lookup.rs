@@ -1,5 +1,6 @@
 //! Koji's `get_*_id` lookups: the id of a row in a table with `id` and unique `name` columns, given either.
 
+use crate::db::query::Select;
 use crate::fault::{KojiError, KojiResult};
 use crate::rpc::args::InfoRef;
 use deadpool_postgres::GenericClient;
@@ -20,4 +21,21 @@ pub async fn id_of(db: &impl GenericClient, table: &'static str, r: &InfoRef) ->
         InfoRef::Map { .. } => return Err(KojiError::param(format!("a {table} reference needs an id or a name"))),
     };
     Ok(row.map(|r| r.get(0)))
+}
+
+/// Koji's `get_id(table, info, strict=True)`: the id, or Koji's "No such entry" fault.
+pub async fn require_id(db: &impl GenericClient, table: &'static str, r: &InfoRef) -> KojiResult<i32> {
+    id_of(db, table, r)
+        .await?
+        .ok_or_else(|| KojiError::generic(format!("No such entry in table {table}: {}", r.plain())))
+}
+
+/// Koji's `name_or_id_clause`: restricts `q` to the row of `table` named or numbered by `r`.
+pub fn name_or_id(q: &mut Select, table: &'static str, r: &InfoRef) -> KojiResult<()> {
+    match r {
+        InfoRef::Id(id) | InfoRef::Map { id: Some(id), .. } => q.filter(&format!("{table}.id = $?::int8"), *id),
+        InfoRef::Name(n) | InfoRef::Map { name: Some(n), .. } => q.filter(&format!("{table}.name = $?"), n.clone()),
+        InfoRef::Map { .. } => return Err(KojiError::param(format!("Invalid name or id value: {r}"))),
+    };
+    Ok(())
 }

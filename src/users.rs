@@ -99,7 +99,8 @@ pub async fn list_users(ctx: &CallCtx, f: UserFilter, opts: &QueryOpts) -> KojiR
     q.fetch(&ctx.db().await?, opts).await
 }
 
-fn validate_user_name(ctx: &CallCtx, name: &str) -> KojiResult<()> {
+/// Koji's `verify_name_user`: user (and host) names are bounded by `MaxNameLengthInternal` and `RegexUserName`.
+pub fn validate_user_name(ctx: &CallCtx, name: &str) -> KojiResult<()> {
     let max = ctx.hub.config.max_name_length_internal;
     if name.chars().count() > max {
         return Err(KojiError::NameValidation(format!("Name {name} is too long. Max length is {max} characters")));

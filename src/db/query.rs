@@ -5,10 +5,13 @@
 //! can never inject SQL through them.
 
 use crate::fault::{KojiError, KojiResult};
-use crate::xmlrpc::Value;
+use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
 use serde::Deserialize;
+use std::borrow::Cow;
 use tokio_postgres::types::ToSql;
+
+type Text = Cow<'static, str>;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct QueryOpts {
@@ -23,8 +26,8 @@ pub struct QueryOpts {
 }
 
 pub struct Select {
-    columns: Vec<(&'static str, &'static str)>,
-    from: &'static str,
+    columns: Vec<(Text, Text)>,
+    from: String,
     clauses: Vec<String>,
     params: Vec<Box<dyn ToSql + Sync + Send>>,
     default_order: &'static str,
@@ -33,13 +36,33 @@ pub struct Select {
 impl Select {
     /// `columns` are `(alias, SQL expression)` pairs; `from` holds the tables and joins.
     pub fn new(columns: &[(&'static str, &'static str)], from: &'static str, default_order: &'static str) -> Self {
-        Select { columns: columns.to_vec(), from, clauses: vec![], params: vec![], default_order }
+        let columns = columns.iter().map(|(alias, expr)| (Text::from(*alias), Text::from(*expr))).collect();
+        Select { columns, from: from.to_owned(), clauses: vec![], params: vec![], default_order }
+    }
+
+    /// Adds a column after those given to `new`, for queries whose shape depends on the call.
+    pub fn column(&mut self, alias: impl Into<Text>, expr: impl Into<Text>) -> &mut Self {
+        self.columns.push((alias.into(), expr.into()));
+        self
+    }
+
+    /// Appends a join (`LEFT JOIN x ON ...`) to the FROM clause.
+    pub fn join(&mut self, join: &str) -> &mut Self {
+        self.from.push(' ');
+        self.from.push_str(join);
+        self
+    }
+
+    /// Binds `value` and returns its placeholder (`$3`), for a value used in columns as well as clauses.
+    pub fn bind<T: ToSql + Sync + Send + 'static>(&mut self, value: T) -> String {
+        self.params.push(Box::new(value));
+        format!("${}", self.params.len())
     }
 
     /// Adds a WHERE clause; each `$?` in it is replaced by the placeholder of `value`.
     pub fn filter<T: ToSql + Sync + Send + 'static>(&mut self, clause: &str, value: T) -> &mut Self {
-        self.params.push(Box::new(value));
-        self.clauses.push(clause.replace("$?", &format!("${}", self.params.len())));
+        let placeholder = self.bind(value);
+        self.clauses.push(clause.replace("$?", &placeholder));
         self
     }
 
@@ -57,7 +80,7 @@ impl Select {
                 Some(n) => (n, " DESC"),
                 None => (key, ""),
             };
-            let Some((_, expr)) = self.columns.iter().find(|(alias, _)| *alias == name) else {
+            let Some((_, expr)) = self.columns.iter().find(|(alias, _)| alias == name) else {
                 return Err(KojiError::param(format!("Invalid order: {key}")));
             };
             keys.push(format!("{expr}{desc}"));
@@ -72,8 +95,10 @@ impl Select {
         let cols: Vec<String> = self.columns.iter().map(|(alias, expr)| format!("{expr} AS \"{alias}\"")).collect();
         let mut sql = format!("SELECT {} FROM {}", cols.join(", "), self.from);
         if !self.clauses.is_empty() {
+            // Parenthesized, so a clause with OR keeps its meaning (as Koji's QueryProcessor does).
+            let clauses: Vec<String> = self.clauses.iter().map(|c| format!("({c})")).collect();
             sql.push_str(" WHERE ");
-            sql.push_str(&self.clauses.join(" AND "));
+            sql.push_str(&clauses.join(" AND "));
         }
         if opts.count_only == Some(true) {
             return Ok(format!("SELECT count(*) FROM ({sql}) AS counted"));
@@ -88,12 +113,16 @@ impl Select {
         Ok(sql)
     }
 
-    /// Runs the query: a list of structs, a list of lists (`asList`), or an int (`countOnly`).
-    pub async fn fetch(&self, db: &impl GenericClient, opts: &QueryOpts) -> KojiResult<Value> {
+    async fn query(&self, db: &impl GenericClient, opts: &QueryOpts) -> KojiResult<Vec<tokio_postgres::Row>> {
         let sql = self.sql(opts)?;
         let params: Vec<&(dyn ToSql + Sync)> = self.params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
         let st = db.prepare_cached(&sql).await?;
-        let rows = db.query(&st, &params).await?;
+        Ok(db.query(&st, &params).await?)
+    }
+
+    /// Runs the query: a list of structs, a list of lists (`asList`), or an int (`countOnly`).
+    pub async fn fetch(&self, db: &impl GenericClient, opts: &QueryOpts) -> KojiResult<Value> {
+        let rows = self.query(db, opts).await?;
         if opts.count_only == Some(true) {
             return Ok(Value::Int(rows.first().map_or(0, |r| r.get(0))));
         }
@@ -102,13 +131,22 @@ impl Select {
             let record = super::row_to_struct(row)?;
             out.push(if opts.as_list == Some(true) {
                 Value::Array(
-                    self.columns.iter().map(|(alias, _)| record.get(*alias).cloned().unwrap_or(Value::Nil)).collect(),
+                    self.columns
+                        .iter()
+                        .map(|(alias, _)| record.get(alias.as_ref()).cloned().unwrap_or(Value::Nil))
+                        .collect(),
                 )
             } else {
                 Value::Struct(record)
             });
         }
         Ok(Value::Array(out))
+    }
+
+    /// The first row in the default order, for lookups of one record (`getHost`, `getChannel`).
+    pub async fn fetch_one(&self, db: &impl GenericClient) -> KojiResult<Option<Struct>> {
+        let opts = QueryOpts { limit: Some(1), ..Default::default() };
+        self.query(db, &opts).await?.first().map(super::row_to_struct).transpose()
     }
 }
 
@@ -160,9 +198,27 @@ mod tests {
         let opts = QueryOpts { order: Some("-id".into()), limit: Some(5), offset: Some(10), ..Default::default() };
         assert_eq!(
             s.sql(&opts).unwrap(),
-            "SELECT users.id AS \"id\", users.name AS \"name\" FROM users WHERE users.usertype = $1 AND users.name LIKE $2 \
+            "SELECT users.id AS \"id\", users.name AS \"name\" FROM users WHERE (users.usertype = $1) AND (users.name LIKE $2) \
              ORDER BY users.id DESC LIMIT 5 OFFSET 10"
         );
+    }
+
+    #[test]
+    fn columns_joins_and_bound_values_added_at_run_time() {
+        let mut s = Select::new(COLS, "users", "id");
+        s.join("JOIN user_perms ON user_perms.user_id = users.id");
+        let p = s.bind(7i32);
+        s.column("_granted_by", format!("user_perms.creator_id = {p}"));
+        s.condition(&format!("user_perms.creator_id = {p} OR user_perms.revoker_id = {p}"));
+        s.filter("users.name = $?", "bob".to_owned());
+        assert_eq!(
+            s.sql(&QueryOpts::default()).unwrap(),
+            "SELECT users.id AS \"id\", users.name AS \"name\", user_perms.creator_id = $1 AS \"_granted_by\" \
+             FROM users JOIN user_perms ON user_perms.user_id = users.id \
+             WHERE (user_perms.creator_id = $1 OR user_perms.revoker_id = $1) AND (users.name = $2) ORDER BY users.id"
+        );
+        let opts = QueryOpts { order: Some("_granted_by".into()), ..Default::default() };
+        assert!(s.sql(&opts).unwrap().ends_with("ORDER BY user_perms.creator_id = $1"));
     }
 
     #[test]

@@ -107,6 +107,12 @@ pub async fn set_status(db: &impl GenericClient, id: i32, status: i32) -> KojiRe
     Ok(())
 }
 
+pub async fn set_usertype(db: &impl GenericClient, id: i32, usertype: i32) -> KojiResult<()> {
+    let st = db.prepare_cached("UPDATE users SET usertype = $2 WHERE id = $1").await?;
+    db.execute(&st, &[&id, &usertype]).await?;
+    Ok(())
+}
+
 pub async fn rename(db: &impl GenericClient, id: i32, name: &str) -> KojiResult<()> {
     let st = db.prepare_cached("UPDATE users SET name = $2 WHERE id = $1").await?;
     db.execute(&st, &[&id, &name]).await?;

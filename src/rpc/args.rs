@@ -1,5 +1,7 @@
 //! Argument types shared by handlers: how Koji's loosely typed Python arguments arrive.
 
+use crate::fault::{KojiError, KojiResult};
+use crate::xmlrpc::Value;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -63,6 +65,23 @@ impl<'de> Deserialize<'de> for Flag {
     }
 }
 
+/// One value or a list of them: Koji's filters often take either (`state=1` or `state=[0, 1]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    pub fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
 /// Koji's `*Info` arguments: an id, a name, or a struct with either.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -70,6 +89,16 @@ pub enum InfoRef {
     Id(i64),
     Name(String),
     Map { id: Option<i64>, name: Option<String>, krb_principal: Option<String> },
+}
+
+impl InfoRef {
+    /// As Python's `%s` would show the argument ("Invalid hostInfo: builder1", "No such entry in table tag: f40").
+    pub fn plain(&self) -> String {
+        match self {
+            InfoRef::Name(n) => n.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for InfoRef {
@@ -85,6 +114,23 @@ impl fmt::Display for InfoRef {
             },
         }
     }
+}
+
+/// Koji's `convert_value(value, cast=str, check_only=True)`: a text argument must be a string, and the fault says
+/// what came instead.
+pub fn require_str(v: &Value) -> KojiResult<&str> {
+    let (shown, class) = match v {
+        Value::String(s) => return Ok(s),
+        Value::Nil => return Err(KojiError::param("Invalid type, expected type <class 'str'>")),
+        Value::Bool(b) => (if *b { "True".to_owned() } else { "False".to_owned() }, "bool"),
+        Value::Int(i) => (i.to_string(), "int"),
+        Value::Double(d) => (format!("{d:?}"), "float"),
+        Value::Base64(_) => ("b'...'".to_owned(), "bytes"),
+        Value::DateTime(t) => (t.clone(), "xmlrpc.client.DateTime"),
+        Value::Array(_) => ("[...]".to_owned(), "list"),
+        Value::Struct(_) => ("{...}".to_owned(), "dict"),
+    };
+    Err(KojiError::param(format!("Invalid type for value '{shown}': <class '{class}'>, expected type <class 'str'>")))
 }
 
 #[cfg(test)]
@@ -105,6 +151,19 @@ mod tests {
         ] {
             assert_eq!(from_value::<Flag>(v.clone()).unwrap(), Flag(want), "{v:?}");
         }
+    }
+
+    #[test]
+    fn text_arguments_must_be_strings() {
+        assert_eq!(require_str(&Value::from("x")).unwrap(), "x");
+        assert_eq!(
+            require_str(&Value::Int(5)).unwrap_err(),
+            KojiError::param("Invalid type for value '5': <class 'int'>, expected type <class 'str'>")
+        );
+        assert_eq!(
+            require_str(&Value::Nil).unwrap_err(),
+            KojiError::param("Invalid type, expected type <class 'str'>")
+        );
     }
 
     #[test]

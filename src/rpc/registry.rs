@@ -1,6 +1,7 @@
 //! The method table: every XML-RPC method is a typed async Rust function registered with a Python-style
-//! signature (`"userInfo=None, strict=False"`), which drives argument binding (positional + `__starstar`
-//! keyword arguments, with Python's error messages as `ParameterError`), `_listapi` and `system.methodHelp`.
+//! signature (`"userInfo=None, strict=False"`, `"hostInfo, **kw"`), which drives argument binding (positional +
+//! `__starstar` keyword arguments, with Python's error messages as `ParameterError`), `_listapi` and
+//! `system.methodHelp`.
 
 use super::CallCtx;
 use crate::fault::{KojiError, KojiResult};
@@ -26,7 +27,7 @@ pub struct Method {
     pub name: String,
     pub params: Vec<Param>,
     pub varargs: Option<String>,
-    /// `**name`: unknown keyword arguments are collected here instead of refused.
+    /// The `**kw` parameter: keyword arguments matching no parameter are collected into a struct under this name.
     pub varkw: Option<String>,
     pub doc: &'static str,
     pub handler: HandlerFn,
@@ -47,7 +48,7 @@ impl Registry {
         F: Fn(CallCtx, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = KojiResult<R>> + 'static,
     {
-        let (params, varargs, varkw) =
+        let Signature { params, varargs, varkw } =
             parse_signature(signature).unwrap_or_else(|e| panic!("bad signature for {name}: {e}"));
         let f = Arc::new(f);
         let method_name = name.to_owned();
@@ -104,15 +105,10 @@ impl Method {
                 bound.insert(p.name.clone(), v);
             }
         }
-        match &self.varkw {
-            Some(kw) => {
-                bound.insert(kw.clone(), Value::Struct(std::mem::take(&mut kwargs)));
-            }
-            None => {
-                if let Some(k) = kwargs.keys().next() {
-                    return Err(KojiError::param(format!("{name}() got an unexpected keyword argument '{k}'")));
-                }
-            }
+        if let Some(k) = kwargs.keys().next()
+            && self.varkw.is_none()
+        {
+            return Err(KojiError::param(format!("{name}() got an unexpected keyword argument '{k}'")));
         }
         let missing: Vec<&str> = self
             .params
@@ -135,6 +131,9 @@ impl Method {
         }
         if let Some(va) = &self.varargs {
             bound.insert(va.clone(), Value::Array(extra));
+        }
+        if let Some(kw) = &self.varkw {
+            bound.insert(kw.clone(), Value::Struct(kwargs));
         }
         Ok(bound)
     }
@@ -168,7 +167,11 @@ impl Method {
     }
 }
 
-type Signature = (Vec<Param>, Option<String>, Option<String>);
+struct Signature {
+    params: Vec<Param>,
+    varargs: Option<String>,
+    varkw: Option<String>,
+}
 
 fn parse_signature(sig: &str) -> Result<Signature, String> {
     let mut params = vec![];
@@ -191,7 +194,7 @@ fn parse_signature(sig: &str) -> Result<Signature, String> {
             }
         }
     }
-    Ok((params, varargs, varkw))
+    Ok(Signature { params, varargs, varkw })
 }
 
 fn python_literal(text: &str) -> Result<Value, String> {
@@ -214,7 +217,7 @@ mod tests {
     use super::*;
 
     fn method(sig: &str) -> Method {
-        let (params, varargs, varkw) = parse_signature(sig).unwrap();
+        let Signature { params, varargs, varkw } = parse_signature(sig).unwrap();
         Method {
             name: "getUser".into(),
             params,
@@ -256,20 +259,25 @@ mod tests {
     }
 
     #[test]
-    fn varkw_collects_unknown_keywords() {
-        let m = method("method, parent, **opts");
-        let mut kw = Struct::new();
-        kw.insert("label".into(), Value::from("x86_64"));
-        let b = m.bind(vec![Value::from("buildArch"), Value::Int(3)], kw).unwrap();
-        assert_eq!(b["opts"].as_struct().unwrap()["label"], Value::from("x86_64"));
-        assert_eq!(m.argdesc(), "(method, parent, **opts)");
-    }
-
-    #[test]
     fn varargs_collect_the_rest() {
         let m = method("*args");
         let b = m.bind(vec![Value::Int(1), Value::from("x")], Struct::new()).unwrap();
         assert_eq!(b["args"], Value::Array(vec![Value::Int(1), Value::from("x")]));
         assert_eq!(m.argdesc(), "(*args)");
+    }
+
+    #[test]
+    fn varkw_collects_unknown_keywords() {
+        let m = method("hostInfo, **kw");
+        let mut kw = Struct::new();
+        kw.insert("capacity".into(), Value::Double(4.0));
+        kw.insert("hostInfo".into(), Value::from("b1"));
+        let b = m.bind(vec![], kw).unwrap();
+        assert_eq!(b["hostInfo"], Value::from("b1"));
+        let mut rest = Struct::new();
+        rest.insert("capacity".into(), Value::Double(4.0));
+        assert_eq!(b["kw"], Value::Struct(rest));
+        assert_eq!(m.bind(vec![Value::Int(1)], Struct::new()).unwrap()["kw"], Value::Struct(Struct::new()));
+        assert_eq!(m.argdesc(), "(hostInfo, **kw)");
     }
 }

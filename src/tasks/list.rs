@@ -3,7 +3,7 @@
 use crate::db::query::{QueryOpts, Select, TimeArg};
 use crate::fault::KojiResult;
 use crate::rpc::CallCtx;
-use crate::rpc::args::Flag;
+use crate::rpc::args::{Flag, OneOrMany};
 use crate::xmlrpc::{self, Limits, Struct, Value};
 use serde::Deserialize;
 
@@ -35,12 +35,7 @@ const LIST_COLUMNS: &[(&str, &str)] = &[
 ];
 
 /// An id filter: one id, a list, or nil (meaning IS NULL), as `listTasks` takes them.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum IdFilter {
-    One(i32),
-    Many(Vec<i32>),
-}
+pub type IdFilter = OneOrMany<i32>;
 
 /// `listTasks` options. `Option<Option<_>>` tells "absent" from "given as nil".
 #[derive(Debug, Default, Deserialize)]

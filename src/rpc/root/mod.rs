@@ -1,5 +1,9 @@
 //! Koji's RootExports: the top-level methods, one file per concern.
 
+pub mod buildroots;
+pub mod channels;
+pub mod history;
+pub mod hosts;
 pub mod listings;
 pub mod misc;
 pub mod tasks;
@@ -8,6 +12,10 @@ pub mod users;
 use super::registry::Registry;
 
 pub fn register(r: &mut Registry) {
+    buildroots::register(r);
+    channels::register(r);
+    history::register(r);
+    hosts::register(r);
     listings::register(r);
     misc::register(r);
     tasks::register(r);
