@@ -281,3 +281,34 @@ fn task_commands_of_the_cli() {
     let out = joe.run(&["set-task-priority", "--priority", "1", &p.to_string()]);
     assert!(out.stderr.contains("admin permission required"), "{}", out.stderr);
 }
+
+#[test]
+fn a_disabled_host_gives_its_tasks_back() {
+    let (db, hub) = setup(&[("HostTimeout", "2")]);
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    add_host(&db, "d1", "x86_64", 8.0, &["default"]);
+    let mut builder = Rpc::login(&hub, "d1", "pw");
+    ready(&mut builder, 10);
+    let open = make_task(&mut admin, "sleep", "x86_64", &[]);
+    wait_for("assignment", Duration::from_secs(10), || assigned(&mut builder).contains(&open).then_some(()));
+    builder.ok("host.openTask", vec![Value::Int(open)]);
+    let waiting = make_task(&mut admin, "sleep", "x86_64", &[]);
+    wait_for("second assignment", Duration::from_secs(10), || assigned(&mut builder).contains(&waiting).then_some(()));
+
+    // Koji would leave both stuck; here the ASSIGNED one is freed at once, the OPEN one after HostTimeout.
+    let cli = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
+    cli.run(&["disable-host", "d1"]).assert_success();
+    wait_for("assigned task freed", Duration::from_secs(5), || {
+        (task_field(&db, waiting, "state") == "0").then_some(())
+    });
+    assert_eq!(task_field(&db, open, "state"), "1", "the open task gets a grace period");
+    wait_for("open task freed", Duration::from_secs(10), || (task_field(&db, open, "state") == "0").then_some(()));
+    assert!(assigned(&mut builder).is_empty());
+    let log =
+        db.psql(&format!("SELECT msg FROM scheduler_log_messages WHERE task_id = {open} ORDER BY id DESC LIMIT 1"));
+    assert_eq!(log.trim(), "Freeing task from unresponsive host");
+
+    // Enabled again, it gets work again.
+    cli.run(&["enable-host", "d1"]).assert_success();
+    wait_for("re-placed", Duration::from_secs(10), || (task_field(&db, open, "state") == "4").then_some(()));
+}

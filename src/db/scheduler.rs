@@ -10,7 +10,7 @@ const TASK_ROW: &str = "SELECT t.id, t.state, t.host_id, t.priority, \
      COALESCE((SELECT array_agg(r.host_id) FROM scheduler_task_refusals r WHERE r.task_id = t.id AND NOT r.soft), '{}'), \
      COALESCE((SELECT array_agg(r.host_id) FROM scheduler_task_refusals r WHERE r.task_id = t.id AND r.soft \
                AND r.time > NOW() - make_interval(secs => $1)), '{}'), \
-     NOT EXISTS (SELECT 1 FROM scheduler_task_runs sr WHERE sr.task_id = t.id AND sr.active) \
+     (t.state IN (1, 4) AND NOT EXISTS (SELECT 1 FROM scheduler_task_runs sr WHERE sr.task_id = t.id AND sr.active)) \
      FROM task t";
 
 fn task_row(r: &tokio_postgres::Row) -> TaskRow {

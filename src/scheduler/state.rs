@@ -386,6 +386,7 @@ impl State {
                 Some(host) => {
                     let task = self.tasks.get_mut(&key.id).expect("queued task exists");
                     task.placement = Placement::Assigned { host, at: now };
+                    task.pinned = false;
                     let load = task.load();
                     self.queues.remove(&bin, &key);
                     self.occupy(host, key.id, load);
@@ -609,6 +610,17 @@ mod tests {
         assert_eq!(events, vec![BuilderEvent::Wake { host: 1, task: 1 }]);
         let events = s.upsert_task(TaskRow { state: CANCELED, host_id: Some(1), ..task(1, 20, "noarch", 1) }, now);
         assert_eq!(events, vec![BuilderEvent::Cancel { host: 1, task: 1 }]);
+    }
+
+    #[test]
+    fn placed_tasks_are_never_pinned() {
+        let now = Instant::now();
+        let mut s = State::new(config());
+        s.upsert_host(1, Some(host(1, &["x86_64"], &[1], 8.0)));
+        s.upsert_task(TaskRow { pinned: true, ..task(1, 20, "x86_64", 1) }, now);
+        assert_eq!(s.place(now).len(), 1);
+        let change = s.upsert_host(1, Some(HostSpec { enabled: false, ..host(1, &["x86_64"], &[1], 8.0) }));
+        assert_eq!(change.free_now, vec![1]);
     }
 
     #[test]
