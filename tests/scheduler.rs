@@ -312,3 +312,72 @@ fn a_disabled_host_gives_its_tasks_back() {
     cli.run(&["enable-host", "d1"]).assert_success();
     wait_for("re-placed", Duration::from_secs(10), || (task_field(&db, open, "state") == "4").then_some(()));
 }
+
+/// A builder loop written with the stock koji library, the calls kojid makes: updateHost, getLoadData and
+/// getTasks, openTask, setTaskWeight, closeTask.
+const PYTHON_BUILDER: &str = r#"
+import koji, koji.xmlrpcplus, os, sys, time
+s = koji.ClientSession(os.environ['KOJI_URL'], {'user': os.environ['KOJI_USER'], 'password': os.environ['KOJI_PASSWORD']})
+s.login()
+want = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+done = 0
+deadline = time.time() + 30
+host_id = s.host.getID()
+while done < want and time.time() < deadline:
+    s.host.updateHost(0.0, True, {'maxjobs': 2, 'methods': ['sleep']})
+    [[me], legacy] = s.host.getLoadData()
+    assert me['id'] == host_id
+    for t in s.host.getTasks():
+        info = s.getTaskInfo(t['id'], request=True)
+        if s.host.openTask(t['id']) is None:
+            continue
+        s.host.setTaskWeight(t['id'], 2.5)
+        result = koji.xmlrpcplus.dumps(('ran %s' % info['request'][0],), methodresponse=1, allow_none=1)
+        s.host.closeTask(t['id'], result)
+        done += 1
+    time.sleep(0.2)
+print('closed', done)
+"#;
+
+#[test]
+fn a_builder_using_the_stock_koji_library_runs_tasks_to_closed() {
+    let (db, hub) = setup(&[]);
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    add_host(&db, "py1", "x86_64", 4.0, &["default"]);
+    let ids: Vec<i64> = (0..3).map(|_| make_task(&mut admin, "sleep", "x86_64", &[])).collect();
+    let builder = KojiCli::password(&hub, "py1", "pw");
+    let out = builder.python(&PYTHON_BUILDER.replace("sys.argv[1]) if len(sys.argv) > 1 else 3", "3)"));
+    out.assert_success();
+    assert_eq!(out.stdout.trim(), "closed 3", "{}", out.stderr);
+    for id in ids {
+        assert_eq!(task_field(&db, id, "state || ' ' || weight"), "2 2.5");
+        assert_eq!(admin.ok("getTaskResult", vec![Value::Int(id)]), Value::from("ran arg"));
+    }
+}
+
+#[test]
+fn watch_logs_prints_task_output() {
+    let (db, hub) = setup(&[]);
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    add_host(&db, "w1", "x86_64", 4.0, &["default"]);
+    let mut builder = Rpc::login(&hub, "w1", "pw");
+    ready(&mut builder, 5);
+    let t = make_task(&mut admin, "sleep", "x86_64", &[]);
+    wait_for("assignment", Duration::from_secs(10), || assigned(&mut builder).contains(&t).then_some(()));
+    builder.ok("host.openTask", vec![Value::Int(t)]);
+    let dir = hub.koji_dir().join(format!("work/tasks/{}/{}", t % 10000, t));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("build.log"), "line one\nBUILD DONE\n").unwrap();
+    builder.ok("host.closeTask", vec![Value::Int(t), result_doc(Value::Nil)]);
+    let anon = KojiCli::anon(&hub);
+    let out = anon.run(&["watch-logs", &t.to_string()]);
+    out.assert_success();
+    assert!(out.stdout.contains("BUILD DONE"), "{}\n{}", out.stdout, out.stderr);
+    let out = anon.run(&["list-tasks", "--all", "--after", "2000-01-01"]);
+    out.assert_success();
+    assert!(out.stdout.contains(&t.to_string()), "{}", out.stdout);
+    assert_eq!(
+        admin.call("downloadTaskOutput", vec![Value::Int(t), "../../etc/passwd".into()]).unwrap_err().code,
+        1000
+    );
+}
