@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod packages;
 pub mod rpc;
 pub mod startup;
+pub mod tags;
 pub mod tasks;
 pub mod users;
 pub mod web;

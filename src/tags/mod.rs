@@ -1,0 +1,3 @@
+//! Tags: their settings, inheritance and content.
+
+pub mod inheritance;
