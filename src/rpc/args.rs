@@ -72,6 +72,16 @@ pub enum InfoRef {
     Map { id: Option<i64>, name: Option<String>, krb_principal: Option<String> },
 }
 
+impl InfoRef {
+    /// As Python's `%s` shows the argument: a name without quotes (Koji's "No such entry in table …" messages).
+    pub fn python_str(&self) -> String {
+        match self {
+            InfoRef::Name(n) => n.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for InfoRef {
     /// As Python's `%r` would show the argument in "No such …" messages.
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {

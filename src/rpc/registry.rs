@@ -1,6 +1,8 @@
 //! The method table: every XML-RPC method is a typed async Rust function registered with a Python-style
 //! signature (`"userInfo=None, strict=False"`), which drives argument binding (positional + `__starstar`
 //! keyword arguments, with Python's error messages as `ParameterError`), `_listapi` and `system.methodHelp`.
+//! `*args` collects extra positional arguments into an array, `**kwargs` extra keyword arguments into a struct
+//! (Koji's `editTag2(tagInfo, **kwargs)` tells an absent option from one given as `None`).
 
 use super::CallCtx;
 use crate::fault::{KojiError, KojiResult};
@@ -26,6 +28,7 @@ pub struct Method {
     pub name: String,
     pub params: Vec<Param>,
     pub varargs: Option<String>,
+    pub varkw: Option<String>,
     pub doc: &'static str,
     pub handler: HandlerFn,
 }
@@ -45,7 +48,8 @@ impl Registry {
         F: Fn(CallCtx, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = KojiResult<R>> + 'static,
     {
-        let (params, varargs) = parse_signature(signature).unwrap_or_else(|e| panic!("bad signature for {name}: {e}"));
+        let Signature { params, varargs, varkw } =
+            parse_signature(signature).unwrap_or_else(|e| panic!("bad signature for {name}: {e}"));
         let f = Arc::new(f);
         let method_name = name.to_owned();
         let handler: HandlerFn = Arc::new(move |ctx, args| {
@@ -58,7 +62,7 @@ impl Registry {
                 xmlrpc::to_value(&result).map_err(|e| KojiError::Internal(e.to_string()))
             })
         });
-        let method = Method { name: name.to_owned(), params, varargs, doc, handler };
+        let method = Method { name: name.to_owned(), params, varargs, varkw, doc, handler };
         assert!(self.methods.insert(name.to_owned(), method).is_none(), "method {name} registered twice");
     }
 
@@ -101,7 +105,7 @@ impl Method {
                 bound.insert(p.name.clone(), v);
             }
         }
-        if let Some(k) = kwargs.keys().next() {
+        if let Some(k) = kwargs.keys().next().filter(|_| self.varkw.is_none()) {
             return Err(KojiError::param(format!("{name}() got an unexpected keyword argument '{k}'")));
         }
         let missing: Vec<&str> = self
@@ -125,6 +129,9 @@ impl Method {
         }
         if let Some(va) = &self.varargs {
             bound.insert(va.clone(), Value::Array(extra));
+        }
+        if let Some(kw) = &self.varkw {
+            bound.insert(kw.clone(), Value::Struct(kwargs));
         }
         Ok(bound)
     }
@@ -151,14 +158,27 @@ impl Method {
         if let Some(va) = &self.varargs {
             parts.push(format!("*{va}"));
         }
+        if let Some(kw) = &self.varkw {
+            parts.push(format!("**{kw}"));
+        }
         format!("({})", parts.join(", "))
     }
 }
 
-fn parse_signature(sig: &str) -> Result<(Vec<Param>, Option<String>), String> {
+struct Signature {
+    params: Vec<Param>,
+    varargs: Option<String>,
+    varkw: Option<String>,
+}
+
+fn parse_signature(sig: &str) -> Result<Signature, String> {
     let mut params = vec![];
-    let mut varargs = None;
+    let (mut varargs, mut varkw) = (None, None);
     for part in sig.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if let Some(kw) = part.strip_prefix("**") {
+            varkw = Some(kw.to_owned());
+            continue;
+        }
         if let Some(va) = part.strip_prefix('*') {
             varargs = Some(va.to_owned());
             continue;
@@ -171,7 +191,7 @@ fn parse_signature(sig: &str) -> Result<(Vec<Param>, Option<String>), String> {
             }
         }
     }
-    Ok((params, varargs))
+    Ok(Signature { params, varargs, varkw })
 }
 
 fn python_literal(text: &str) -> Result<Value, String> {
@@ -194,11 +214,12 @@ mod tests {
     use super::*;
 
     fn method(sig: &str) -> Method {
-        let (params, varargs) = parse_signature(sig).unwrap();
+        let Signature { params, varargs, varkw } = parse_signature(sig).unwrap();
         Method {
             name: "getUser".into(),
             params,
             varargs,
+            varkw,
             doc: "",
             handler: Arc::new(|_, _| Box::pin(async { Ok(Value::Nil) })),
         }
@@ -240,5 +261,18 @@ mod tests {
         let b = m.bind(vec![Value::Int(1), Value::from("x")], Struct::new()).unwrap();
         assert_eq!(b["args"], Value::Array(vec![Value::Int(1), Value::from("x")]));
         assert_eq!(m.argdesc(), "(*args)");
+    }
+
+    #[test]
+    fn varkw_collect_unknown_keywords() {
+        let m = method("tagInfo, **kwargs");
+        let mut kw = Struct::new();
+        kw.insert("perm".into(), Value::Nil);
+        let b = m.bind(vec![Value::from("f40")], kw.clone()).unwrap();
+        assert_eq!(b["tagInfo"], Value::from("f40"));
+        assert_eq!(b["kwargs"], Value::Struct(kw));
+        let b = m.bind(vec![Value::from("f40")], Struct::new()).unwrap();
+        assert_eq!(b["kwargs"], Value::Struct(Struct::new()));
+        assert_eq!(m.argdesc(), "(tagInfo, **kwargs)");
     }
 }

@@ -72,11 +72,12 @@ async fn list_api(ctx: CallCtx, _: NoArgs) -> KojiResult<Vec<Struct>> {
                     Some((_, v)) => Value::Array(vec![Value::from(p.name.as_str()), v.clone()]),
                     None => Value::from(p.name.as_str()),
                 })
+                .chain(m.varargs.iter().chain(&m.varkw).map(|n| Value::from(n.as_str())))
                 .collect();
             let argspec = vec![
                 Value::Array(names),
                 m.varargs.as_deref().map(Value::from).unwrap_or(Value::Nil),
-                Value::Nil,
+                m.varkw.as_deref().map(Value::from).unwrap_or(Value::Nil),
                 if defaults.is_empty() { Value::Nil } else { Value::Array(defaults) },
                 Value::Array(vec![]),
                 Value::Nil,
