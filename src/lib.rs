@@ -10,6 +10,7 @@ pub mod fault;
 pub mod lookup;
 pub mod metrics;
 pub mod packages;
+pub mod repos;
 pub mod rpc;
 pub mod startup;
 pub mod tags;

@@ -1,13 +1,19 @@
 //! Koji's RootExports: the top-level methods, one file per concern.
 
+pub mod events;
 pub mod listings;
 pub mod misc;
+pub mod repos;
+pub mod tags;
 pub mod users;
 
 use super::registry::Registry;
 
 pub fn register(r: &mut Registry) {
+    events::register(r);
     listings::register(r);
     misc::register(r);
+    repos::register(r);
+    tags::register(r);
     users::register(r);
 }
