@@ -14,6 +14,7 @@ pub mod repos;
 pub mod rpc;
 pub mod startup;
 pub mod tags;
+pub mod targets;
 pub mod tasks;
 pub mod users;
 pub mod web;

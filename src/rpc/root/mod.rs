@@ -5,6 +5,7 @@ pub mod listings;
 pub mod misc;
 pub mod repos;
 pub mod tags;
+pub mod targets;
 pub mod users;
 
 use super::registry::Registry;
@@ -15,5 +16,6 @@ pub fn register(r: &mut Registry) {
     misc::register(r);
     repos::register(r);
     tags::register(r);
+    targets::register(r);
     users::register(r);
 }
