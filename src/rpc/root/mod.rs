@@ -3,6 +3,7 @@
 pub mod events;
 pub mod listings;
 pub mod misc;
+pub mod packages;
 pub mod repos;
 pub mod tags;
 pub mod targets;
@@ -14,6 +15,7 @@ pub fn register(r: &mut Registry) {
     events::register(r);
     listings::register(r);
     misc::register(r);
+    packages::register(r);
     repos::register(r);
     tags::register(r);
     targets::register(r);
