@@ -4,7 +4,7 @@
 //! deleted and created again keeps its id.
 
 use super::versioned::in_force_sql;
-use crate::fault::KojiResult;
+use crate::fault::{KojiError, KojiResult};
 use crate::rpc::args::InfoRef;
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
@@ -72,10 +72,20 @@ pub async fn config(db: &impl GenericClient, r: &InfoRef, event: Option<i32>) ->
             query_at(db, &config_sql("tag.name = $1", event), n, event).await?
         }
         InfoRef::Map { .. } => {
-            return Err(crate::fault::KojiError::param(format!("Invalid name or id value: {r}")));
+            return Err(KojiError::param(format!("Invalid name or id value: {r}")));
         }
     };
     Ok(rows.first().map(config_row))
+}
+
+/// Koji's `get_tag(strict=True)` for the settings alone.
+pub async fn config_strict(db: &impl GenericClient, r: &InfoRef, event: Option<i32>) -> KojiResult<TagConfig> {
+    config(db, r, event).await?.ok_or_else(|| no_such_tag(r))
+}
+
+/// Koji's message for a tag that does not exist (at the event asked about).
+pub fn no_such_tag(r: &InfoRef) -> KojiError {
+    KojiError::generic(format!("No such tagInfo: {r}"))
 }
 
 /// The settings of several tags at once (the ancestors a build config inherits from).

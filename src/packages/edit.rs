@@ -38,10 +38,6 @@ async fn assert_allowed(db: &impl GenericClient, tag: &TagConfig, user: i32, for
     tags::assert_tag_access(db, tag, user, force).await
 }
 
-async fn tag_strict(db: &impl GenericClient, info: &InfoRef) -> KojiResult<TagConfig> {
-    tag_db::config(db, info, None).await?.ok_or_else(|| KojiError::generic(format!("No such tagInfo: {info}")))
-}
-
 /// The package's effective entry in the tag (its own, or the nearest inherited one), blocked or not.
 async fn effective(db: &impl GenericClient, tag: i32, package: i32) -> KojiResult<Option<Listing>> {
     let q = ListingQuery {
@@ -89,7 +85,7 @@ async fn write_owner(
 pub async fn add(ctx: &CallCtx, taginfo: &InfoRef, pkginfo: &InfoRef, change: EntryChange) -> KojiResult<()> {
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
-    let tag = tag_strict(&tx, taginfo).await?;
+    let tag = tag_db::config_strict(&tx, taginfo, None).await?;
     let existing = lookup::named(&tx, "package", pkginfo).await?;
     if existing.is_none() && !matches!(pkginfo, InfoRef::Name(_)) {
         return Err(KojiError::generic(format!("No such package: {}", pkginfo.python_str())));
@@ -174,7 +170,7 @@ async fn apply_add(
 pub async fn remove(ctx: &CallCtx, taginfo: &InfoRef, pkginfo: &InfoRef, force: bool) -> KojiResult<()> {
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
-    let tag = tag_strict(&tx, taginfo).await?;
+    let tag = tag_db::config_strict(&tx, taginfo, None).await?;
     let package = lookup::named_strict(&tx, "package", pkginfo).await?;
     let user = ctx.require_login()?.user_id;
     assert_allowed(&tx, &tag, user, force).await?;
@@ -190,7 +186,7 @@ pub async fn remove(ctx: &CallCtx, taginfo: &InfoRef, pkginfo: &InfoRef, force: 
 pub async fn block(ctx: &CallCtx, taginfo: &InfoRef, pkginfo: &InfoRef, force: bool) -> KojiResult<()> {
     {
         let db = ctx.db().await?;
-        let tag = tag_strict(&db, taginfo).await?;
+        let tag = tag_db::config_strict(&db, taginfo, None).await?;
         let package = lookup::named_strict(&db, "package", pkginfo).await?;
         if effective(&db, tag.id, package.id).await?.is_none() {
             return Err(KojiError::generic(format!("Package {} is not in tag listing for {}", package.name, tag.name)));
@@ -204,7 +200,7 @@ pub async fn block(ctx: &CallCtx, taginfo: &InfoRef, pkginfo: &InfoRef, force: b
 pub async fn unblock(ctx: &CallCtx, taginfo: &InfoRef, pkginfo: &InfoRef, force: bool) -> KojiResult<()> {
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
-    let tag = tag_strict(&tx, taginfo).await?;
+    let tag = tag_db::config_strict(&tx, taginfo, None).await?;
     let package = lookup::named_strict(&tx, "package", pkginfo).await?;
     let user = ctx.require_login()?.user_id;
     assert_allowed(&tx, &tag, user, force).await?;

@@ -248,8 +248,7 @@ pub async fn delete_tag(ctx: &CallCtx, info: &InfoRef) -> KojiResult<()> {
     let user = ctx.assert_perm("tag").await?.user_id;
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
-    let tag =
-        q::config(&tx, info, None).await?.ok_or_else(|| KojiError::generic(format!("No such tagInfo: {info}")))?;
+    let tag = q::config_strict(&tx, info, None).await?;
     let event = db::new_event(&tx).await?;
     for (table, column) in TAG_REFERENCES {
         versioned::revoke(&tx, table, &[(column, &tag.id)], event, user).await?;

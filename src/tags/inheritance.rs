@@ -17,6 +17,7 @@
 
 use crate::db::versioned;
 use crate::fault::{KojiError, KojiResult};
+use crate::rpc::args::InfoRef;
 use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
 use regex::bytes::Regex;
@@ -366,7 +367,7 @@ pub async fn plan_changes(
     let st = db.prepare_cached("SELECT tag_id FROM tag_config WHERE active = TRUE AND tag_id = ANY($1)").await?;
     let live: HashSet<i32> = db.query(&st, &[&parents]).await?.iter().map(|r| r.get(0)).collect();
     if let Some(missing) = parents.iter().find(|p| !live.contains(p)) {
-        return Err(KojiError::generic(format!("No such tagInfo: {missing}")));
+        return Err(crate::db::tags::no_such_tag(&InfoRef::Id((*missing).into())));
     }
 
     /// A link in the new data: its settings (None: deleted) and whether this call changes it.

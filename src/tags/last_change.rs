@@ -5,7 +5,7 @@
 use super::inheritance;
 use crate::db::tags as q;
 use crate::db::versioned::in_force_sql;
-use crate::fault::{KojiError, KojiResult};
+use crate::fault::KojiResult;
 use crate::rpc::args::InfoRef;
 use deadpool_postgres::GenericClient;
 use std::sync::LazyLock;
@@ -62,9 +62,7 @@ pub async fn last_change_event(
     inherit: bool,
 ) -> KojiResult<Option<i32>> {
     let deleted = q::deleted_at(db, tag).await?;
-    let config = q::config(db, tag, deleted.map(|e| e - 1))
-        .await?
-        .ok_or_else(|| KojiError::generic(format!("No such tagInfo: {tag}")))?;
+    let config = q::config_strict(db, tag, deleted.map(|e| e - 1)).await?;
     if let (None, Some(d)) = (before, deleted) {
         return Ok(Some(d));
     }

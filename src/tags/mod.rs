@@ -87,7 +87,7 @@ pub async fn get(db: &impl GenericClient, r: &InfoRef, event: Option<i32>) -> Ko
 
 /// Koji's `get_tag(strict=True)`.
 pub async fn get_strict(db: &impl GenericClient, r: &InfoRef, event: Option<i32>) -> KojiResult<TagInfo> {
-    get(db, r, event).await?.ok_or_else(|| KojiError::generic(format!("No such tagInfo: {r}")))
+    get(db, r, event).await?.ok_or_else(|| q::no_such_tag(r))
 }
 
 /// `getTag`'s `event`: an event id, or `"auto"` (a deleted tag as it was just before its deletion).
@@ -117,7 +117,7 @@ pub async fn get_tag(
     };
     let found = match get(db, r, event).await? {
         Some(t) => t,
-        None if strict => return Err(KojiError::generic(format!("No such tagInfo: {r}"))),
+        None if strict => return Err(q::no_such_tag(r)),
         None => return Ok(None),
     };
     TagInfo { revoke_event: deleted, ..found }.to_struct(blocked).map(Some)
@@ -135,7 +135,7 @@ pub async fn build_config(db: &impl GenericClient, r: &InfoRef, event: Option<i3
     let mut inherited_extra = Struct::new();
     let mut inherited_arches = Value::Nil;
     for parent in &sources {
-        let ancestor = configs.get(parent).ok_or_else(|| KojiError::generic(format!("No such tagInfo: {parent}")))?;
+        let ancestor = configs.get(parent).ok_or_else(|| q::no_such_tag(&InfoRef::Id((*parent).into())))?;
         let origin = || {
             Value::Struct(Struct::from([
                 ("id".into(), ancestor.id.into()),
