@@ -74,6 +74,10 @@ pub struct HubConfig {
     pub lock_out: bool,
     pub regex_user_name: String,
     pub max_name_length_internal: usize,
+    /// Names of tags, targets and other internal objects must match it (`""` turns the check off).
+    pub regex_name_internal: String,
+    /// Maven support on tags (`createTag(maven_support=True)`, `mavenEnabled`).
+    pub enable_maven: bool,
     pub koji_debug: bool,
     pub log_level: String,
     pub scheduler: SchedulerConfig,
@@ -102,7 +106,6 @@ const KOJI_KEYS_IGNORED: &[&str] = &[
     "verbosepolicy",
     "logformat",
     "missingpolicyok",
-    "enablemaven",
     "enablewin",
     "rlimit_as",
     "rlimit_core",
@@ -116,7 +119,6 @@ const KOJI_KEYS_IGNORED: &[&str] = &[
     "rlimit_rss",
     "rlimit_stack",
     "memorywarnthreshold",
-    "regexnameinternal",
     "retrywhitelist",
 ];
 
@@ -243,6 +245,8 @@ impl HubConfig {
             lock_out: s.boolean("LockOut", false)?,
             regex_user_name: s.string("RegexUserName").unwrap_or_else(|| r"^[A-Za-z0-9/_.@-]+$".into()),
             max_name_length_internal: s.parse("MaxNameLengthInternal", 256, "expected a length")?,
+            regex_name_internal: s.raw("RegexNameInternal").unwrap_or(r"^[A-Za-z0-9/_.+-]+$").trim().to_owned(),
+            enable_maven: s.boolean("EnableMaven", false)?,
             koji_debug: s.boolean("KojiDebug", false)?,
             log_level,
             scheduler: SchedulerConfig {
@@ -321,6 +325,8 @@ const KNOWN_KEYS: &[&str] = &[
     "lockout",
     "regexusername",
     "maxnamelengthinternal",
+    "regexnameinternal",
+    "enablemaven",
     "kojidebug",
     "loglevel",
     "maxjobs",

@@ -1,31 +1,22 @@
-//! Packages and tag package lists (`listPackages`).
+//! Packages (`package` names) and the tag package lists (`listPackages`); reading a list through inheritance
+//! is in `listing`, changing lists (`packageListAdd` and friends) in `edit`.
+
+pub mod edit;
+pub mod listing;
 
 use crate::db::query::{QueryOpts, Select, escape_like};
-use crate::db::versioned;
 use crate::fault::{KojiError, KojiResult};
-use crate::lookup;
+use crate::lookup::{self, Named};
 use crate::rpc::CallCtx;
 use crate::rpc::args::InfoRef;
-use crate::xmlrpc::Value;
+use crate::xmlrpc::{self, Struct, Value};
+use listing::ListingQuery;
 
 const SIMPLE_COLUMNS: &[(&str, &str)] = &[("package_id", "package.id"), ("package_name", "package.name")];
 
-const LISTING_COLUMNS: &[(&str, &str)] = &[
-    ("package_id", "package.id"),
-    ("package_name", "package.name"),
-    ("tag_id", "tag.id"),
-    ("tag_name", "tag.name"),
-    ("extra_arches", "tag_packages.extra_arches"),
-    ("blocked", "tag_packages.blocked"),
-    ("owner_id", "users.id"),
-    ("owner_name", "users.name"),
-];
-
-const LISTING_FROM: &str = "tag_packages JOIN tag ON tag.id = tag_packages.tag_id \
-     JOIN package ON package.id = tag_packages.package_id \
-     JOIN tag_package_owners ON tag_package_owners.tag_id = tag_packages.tag_id \
-         AND tag_package_owners.package_id = tag_packages.package_id \
-     JOIN users ON users.id = tag_package_owners.owner";
+/// The fields of a listing row, in Koji's order (for `asList`).
+const LISTING_FIELDS: &[&str] =
+    &["package_id", "package_name", "tag_id", "tag_name", "extra_arches", "blocked", "owner_id", "owner_name"];
 
 pub struct PackageFilter {
     pub tag: Option<InfoRef>,
@@ -33,11 +24,14 @@ pub struct PackageFilter {
     pub package: Option<InfoRef>,
     pub prefix: Option<String>,
     pub inherited: bool,
+    pub with_dups: bool,
     pub event: Option<i32>,
+    pub with_owners: bool,
     pub with_blocked: bool,
 }
 
-/// `listPackages`: with no tag, user or package filter, every package; otherwise the tag package listings.
+/// `listPackages`: with no tag, user or package filter, every package; otherwise the package listings, through
+/// the tag's inheritance when `inherited`.
 pub async fn list_packages(ctx: &CallCtx, f: PackageFilter, opts: &QueryOpts) -> KojiResult<Value> {
     let db = ctx.db().await?;
     if f.tag.is_none() && f.user.is_none() && f.package.is_none() {
@@ -47,31 +41,63 @@ pub async fn list_packages(ctx: &CallCtx, f: PackageFilter, opts: &QueryOpts) ->
         }
         return q.fetch(&db, opts).await;
     }
-    if f.inherited && f.tag.is_some() {
-        return Err(KojiError::generic("inherited package listings are not available yet"));
+    let query = ListingQuery {
+        tag: match &f.tag {
+            Some(t) => Some(lookup::named_strict(&db, "tag", t).await?.id),
+            None => None,
+        },
+        user: match &f.user {
+            Some(u) => Some(crate::users::resolve_strict(&db, u).await?.id),
+            None => None,
+        },
+        package: match &f.package {
+            Some(p) => Some(lookup::named_strict(&db, "package", p).await?.id),
+            None => None,
+        },
+        prefix: f.prefix,
+        event: f.event,
+        inherit: f.inherited,
+        with_dups: f.with_dups,
+        with_owners: f.with_owners,
+        with_blocked: f.with_blocked,
+    };
+    if query.user.is_some() && !query.with_owners {
+        return Err(KojiError::generic("userID and with_owners=False can't be used together"));
     }
-    let mut q = Select::new(LISTING_COLUMNS, LISTING_FROM, "package_id");
-    versioned::in_force(&mut q, "tag_packages", f.event);
-    versioned::in_force(&mut q, "tag_package_owners", f.event);
-    if let Some(t) = &f.tag {
-        let id = lookup::id_of(&db, "tag", t).await?.ok_or_else(|| KojiError::generic(format!("No such tag: {t}")))?;
-        q.filter("tag.id = $?", id);
+    let rows = listing::read(&db, &query)
+        .await?
+        .iter()
+        .map(|l| match xmlrpc::to_value(l)? {
+            Value::Struct(s) => Ok(s),
+            _ => unreachable!("a listing serializes as a struct"),
+        })
+        .collect::<KojiResult<Vec<Struct>>>()?;
+    let fields = if query.with_owners { LISTING_FIELDS } else { &LISTING_FIELDS[..6] };
+    opts.apply(rows, fields)
+}
+
+/// `getPackage(info, strict=False, create=False)`: `{id, name}`. As in Koji, `create` needs no permission.
+pub async fn get_package(ctx: &CallCtx, info: &InfoRef, strict: bool, create: bool) -> KojiResult<Option<Named>> {
+    let db = ctx.db().await?;
+    if let Some(found) = lookup::named(&db, "package", info).await? {
+        return Ok(Some(found));
     }
-    if let Some(u) = &f.user {
-        let user = crate::users::resolve_strict(&db, u).await?;
-        q.filter("users.id = $?", user.id);
+    if strict {
+        return lookup::named_strict(&db, "package", info).await.map(Some);
     }
-    if let Some(p) = &f.package {
-        let id = lookup::id_of(&db, "package", p)
-            .await?
-            .ok_or_else(|| KojiError::generic(format!("No such package: {p}")))?;
-        q.filter("package.id = $?", id);
+    if !create {
+        return Ok(None);
     }
-    if !f.with_blocked {
-        q.condition("NOT tag_packages.blocked");
+    let created = lookup::named_or_create(&db, "package", info).await?;
+    ctx.committed();
+    Ok(Some(created))
+}
+
+/// `getPackageID(name, strict=False)`.
+pub async fn get_package_id(ctx: &CallCtx, name: &str, strict: bool) -> KojiResult<Option<i32>> {
+    let found = lookup::id_of(&ctx.db().await?, "package", &InfoRef::Name(name.to_owned())).await?;
+    match found {
+        None if strict => Err(KojiError::generic(format!("No such package name: {name}"))),
+        found => Ok(found),
     }
-    if let Some(p) = f.prefix.filter(|p| !p.is_empty()) {
-        q.filter("package.name ILIKE $? || '%'", escape_like(&p));
-    }
-    q.fetch(&db, opts).await
 }

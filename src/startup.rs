@@ -70,6 +70,12 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
     let metrics = web::Data::new(metrics::install()?);
     let user_name_re =
         regex::Regex::new(&config.regex_user_name).context("RegexUserName is not a valid regular expression")?;
+    let name_internal_re = match config.regex_name_internal.as_str() {
+        "" => None,
+        re => Some(
+            regex::Regex::new(&format!("^(?:{re})")).context("RegexNameInternal is not a valid regular expression")?,
+        ),
+    };
 
     let mut supervisor = HubSupervisor::default();
     let sessions = {
@@ -104,6 +110,7 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         hosts,
         registry: rpc::build_registry(),
         user_name_re,
+        name_internal_re,
     });
     let app_hub = hub.clone();
     let server = HttpServer::new(move || {

@@ -11,6 +11,7 @@ pub mod perms;
 pub mod query;
 pub mod scheduler;
 pub mod sessions;
+pub mod tags;
 pub mod tasks;
 pub mod users;
 pub mod versioned;
@@ -122,6 +123,21 @@ pub fn json_to_value(j: serde_json::Value) -> Value {
     }
 }
 
+/// The reverse of [`json_to_value`], for values stored as JSON text (tag `extra`). Python's `json.dumps` has no
+/// form for binary or date values either; they are kept as their text.
+pub fn value_to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Nil => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Int(i) => (*i).into(),
+        Value::Double(d) => serde_json::Number::from_f64(*d).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::String(s) | Value::DateTime(s) => s.clone().into(),
+        Value::Base64(b) => String::from_utf8_lossy(b).into_owned().into(),
+        Value::Array(a) => a.iter().map(value_to_json).collect(),
+        Value::Struct(s) => s.iter().map(|(k, v)| (k.clone(), value_to_json(v))).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +157,6 @@ mod tests {
         let s = v.as_struct().unwrap();
         assert_eq!(s["a"], Value::Array(vec![Value::Int(1), Value::Double(2.5), Value::Nil, Value::from("x")]));
         assert_eq!(s["b"].as_struct().unwrap()["c"], Value::Bool(true));
+        assert_eq!(json_to_value(value_to_json(&v)), v);
     }
 }

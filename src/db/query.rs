@@ -9,6 +9,7 @@ use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
 use serde::Deserialize;
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use tokio_postgres::types::ToSql;
 
 type Text = Cow<'static, str>;
@@ -25,6 +26,9 @@ pub struct QueryOpts {
     pub group: Option<String>,
 }
 
+/// `(alias, SQL expression)` pairs; the alias is the Koji field name.
+pub type Columns = Cow<'static, [(&'static str, &'static str)]>;
+
 pub struct Select {
     columns: Vec<(Text, Text)>,
     from: String,
@@ -34,12 +38,12 @@ pub struct Select {
 }
 
 impl Select {
-    /// `columns` are `(alias, SQL expression)` pairs; `from` holds the tables and joins.
-    pub fn new(columns: &[(&'static str, &'static str)], from: &'static str, default_order: &'static str) -> Self {
-        let columns = columns.iter().map(|(alias, expr)| (Text::from(*alias), Text::from(*expr))).collect();
+    /// `columns` are `(alias, SQL expression)` pairs (a static table, or a `Vec` when the fields depend on the
+    /// call's options); `from` holds the tables and joins.
+    pub fn new(columns: impl Into<Columns>, from: &'static str, default_order: &'static str) -> Self {
+        let columns = columns.into().iter().map(|(alias, expr)| (Text::from(*alias), Text::from(*expr))).collect();
         Select { columns, from: from.to_owned(), clauses: vec![], params: vec![], default_order }
     }
-
     /// Adds a column after those given to `new`, for queries whose shape depends on the call.
     pub fn column(&mut self, alias: impl Into<Text>, expr: impl Into<Text>) -> &mut Self {
         self.columns.push((alias.into(), expr.into()));
@@ -113,16 +117,21 @@ impl Select {
         Ok(sql)
     }
 
-    async fn query(&self, db: &impl GenericClient, opts: &QueryOpts) -> KojiResult<Vec<tokio_postgres::Row>> {
+    async fn run(&self, db: &impl GenericClient, opts: &QueryOpts) -> KojiResult<Vec<tokio_postgres::Row>> {
         let sql = self.sql(opts)?;
         let params: Vec<&(dyn ToSql + Sync)> = self.params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
         let st = db.prepare_cached(&sql).await?;
         Ok(db.query(&st, &params).await?)
     }
 
+    /// Runs the query in its default order, for callers that work on typed rows (read by alias).
+    pub async fn rows(&self, db: &impl GenericClient) -> KojiResult<Vec<tokio_postgres::Row>> {
+        self.run(db, &QueryOpts::default()).await
+    }
+
     /// Runs the query: a list of structs, a list of lists (`asList`), or an int (`countOnly`).
     pub async fn fetch(&self, db: &impl GenericClient, opts: &QueryOpts) -> KojiResult<Value> {
-        let rows = self.query(db, opts).await?;
+        let rows = self.run(db, opts).await?;
         if opts.count_only == Some(true) {
             return Ok(Value::Int(rows.first().map_or(0, |r| r.get(0))));
         }
@@ -146,7 +155,65 @@ impl Select {
     /// The first row in the default order, for lookups of one record (`getHost`, `getChannel`).
     pub async fn fetch_one(&self, db: &impl GenericClient) -> KojiResult<Option<Struct>> {
         let opts = QueryOpts { limit: Some(1), ..Default::default() };
-        self.query(db, &opts).await?.first().map(super::row_to_struct).transpose()
+        self.run(db, &opts).await?.first().map(super::row_to_struct).transpose()
+    }
+}
+
+impl QueryOpts {
+    /// Koji's `_applyQueryOpts`: the options applied to rows assembled in memory (inheritance walks), where no
+    /// single SQL statement can order or page them. Sorting is stable, so rows keep their walk order among
+    /// equal keys; `asList` keeps Koji's field order given by `fields`.
+    pub fn apply(&self, mut rows: Vec<Struct>, fields: &[&str]) -> KojiResult<Value> {
+        if self.group.is_some() {
+            return Err(KojiError::param("queryOpts 'group' is not supported"));
+        }
+        if let Some(order) = self.order.as_deref().filter(|o| !o.is_empty()) {
+            let (key, desc) = match order.strip_prefix('-') {
+                Some(k) => (k, true),
+                None => (order, false),
+            };
+            if !fields.contains(&key) {
+                return Err(KojiError::param(format!("Invalid order: {order}")));
+            }
+            rows.sort_by(|a, b| {
+                let o = compare_values(a.get(key).unwrap_or(&Value::Nil), b.get(key).unwrap_or(&Value::Nil));
+                if desc { o.reverse() } else { o }
+            });
+        }
+        let offset = usize::try_from(self.offset.unwrap_or(0)).unwrap_or(0);
+        let rows = rows.into_iter().skip(offset);
+        let rows: Vec<Struct> = match self.limit.filter(|l| *l > 0) {
+            Some(limit) => rows.take(usize::try_from(limit).unwrap_or(usize::MAX)).collect(),
+            None => rows.collect(),
+        };
+        if self.count_only == Some(true) {
+            return Ok(Value::Int(rows.len() as i64));
+        }
+        Ok(Value::Array(
+            rows.into_iter()
+                .map(|mut r| {
+                    if self.as_list == Some(true) {
+                        Value::Array(fields.iter().map(|f| r.remove(*f).unwrap_or(Value::Nil)).collect())
+                    } else {
+                        Value::Struct(r)
+                    }
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Orders field values as PostgreSQL would for one column: NULLs last, then by value.
+fn compare_values(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => Ordering::Equal,
+        (Value::Nil, _) => Ordering::Greater,
+        (_, Value::Nil) => Ordering::Less,
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Double(x), Value::Double(y)) => x.total_cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        _ => Ordering::Equal,
     }
 }
 
@@ -233,6 +300,24 @@ mod tests {
         assert_eq!(glob_to_like("foo-*.fc4?"), "foo-%.fc4_");
         assert_eq!(glob_to_like("100%_x*"), "100\\%\\_x%");
         assert_eq!(escape_like("a_b"), "a\\_b");
+    }
+
+    #[test]
+    fn in_memory_options_order_page_and_count() {
+        let rows: Vec<Struct> = [(3, "c"), (1, "a"), (2, "b")]
+            .iter()
+            .map(|(id, n)| Struct::from([("id".into(), Value::Int(*id)), ("name".into(), Value::from(*n))]))
+            .collect();
+        let opts = QueryOpts { order: Some("-id".into()), offset: Some(1), limit: Some(1), ..Default::default() };
+        let Value::Array(out) = opts.apply(rows.clone(), &["id", "name"]).unwrap() else { panic!() };
+        assert_eq!(out, vec![Value::Struct(rows[2].clone())]);
+        let opts = QueryOpts { count_only: Some(true), ..Default::default() };
+        assert_eq!(opts.apply(rows.clone(), &["id"]).unwrap(), Value::Int(3));
+        let opts = QueryOpts { order: Some("name".into()), as_list: Some(true), ..Default::default() };
+        let Value::Array(out) = opts.apply(rows.clone(), &["name", "id"]).unwrap() else { panic!() };
+        assert_eq!(out[0], Value::Array(vec![Value::from("a"), Value::Int(1)]));
+        let opts = QueryOpts { order: Some("nope".into()), ..Default::default() };
+        assert_eq!(opts.apply(rows, &["id"]).unwrap_err().code(), 1019);
     }
 
     #[test]

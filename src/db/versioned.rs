@@ -12,15 +12,42 @@ use tokio_postgres::types::ToSql;
 /// Restricts `table` to its current rows, or to the rows in force at `event`.
 pub fn in_force(q: &mut Select, table: &str, event: Option<i32>) {
     match event {
-        None => {
-            q.condition(&format!("{table}.active = TRUE"));
-        }
+        None => q.condition(&in_force_sql(table, None)),
+        Some(e) => q.filter(&in_force_sql(table, Some("$?")), e),
+    };
+}
+
+/// The condition `in_force` adds, for hand-written statements: current rows of `table` (`event` None), or the
+/// rows in force at the event bound to the placeholder `event` (e.g. `"$2"`).
+pub fn in_force_sql(table: &str, event: Option<&str>) -> String {
+    match event {
+        None => format!("{table}.active = TRUE"),
         Some(e) => {
-            q.filter(
-                &format!("{table}.create_event <= $? AND ({table}.revoke_event IS NULL OR $? < {table}.revoke_event)"),
-                e,
-            );
+            format!("{table}.create_event <= {e} AND ({table}.revoke_event IS NULL OR {e} < {table}.revoke_event)")
         }
+    }
+}
+
+/// The one event of a changing transaction, allocated at its first write, so a call that turns out to change
+/// nothing leaves no event behind (Koji's `get_event` is lazy the same way).
+#[derive(Debug, Default)]
+pub struct LazyEvent(Option<i32>);
+
+impl LazyEvent {
+    pub async fn id(&mut self, db: &impl GenericClient) -> KojiResult<i32> {
+        match self.0 {
+            Some(e) => Ok(e),
+            None => {
+                let e = super::new_event(db).await?;
+                self.0 = Some(e);
+                Ok(e)
+            }
+        }
+    }
+
+    /// Whether anything was written under it.
+    pub fn used(&self) -> bool {
+        self.0.is_some()
     }
 }
 

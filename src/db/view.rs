@@ -77,7 +77,7 @@ pub async fn query(
             view.fields.iter().find(|(n, _)| n == w).ok_or_else(|| KojiError::param(format!("Invalid field: {w}")))?;
         columns.push(*col);
     }
-    let mut q = Select::new(&columns, view.from, view.default_order);
+    let mut q = Select::new(columns, view.from, view.default_order);
     for c in clauses.unwrap_or_default() {
         add_clause(view, &mut q, &c)?;
     }

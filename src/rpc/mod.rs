@@ -36,6 +36,22 @@ pub struct Hub {
     pub hosts: Slot<HostRegistry>,
     pub registry: Registry,
     pub user_name_re: regex::Regex,
+    /// `RegexNameInternal`, anchored at the start as Python's `re.match`; None when the setting is empty.
+    pub name_internal_re: Option<regex::Regex>,
+}
+
+impl Hub {
+    /// Koji's `verify_name_internal`, for the names of tags, targets and other hub objects.
+    pub fn verify_name_internal(&self, name: &str) -> KojiResult<()> {
+        let max = self.config.max_name_length_internal;
+        if max != 0 && name.chars().count() > max {
+            return Err(KojiError::generic(format!("Name {name} is too long. Max length is {max} characters")));
+        }
+        if self.name_internal_re.as_ref().is_some_and(|re| !re.is_match(name)) {
+            return Err(KojiError::generic(format!("Name {name} does not match RegexNameInternal value")));
+        }
+        Ok(())
+    }
 }
 
 /// The client certificate presented on the TLS connection, already verified against `TLSClientCAFile`.

@@ -27,8 +27,10 @@ struct ListPackages {
     pkgID: Option<InfoRef>,
     prefix: Option<String>,
     inherited: Flag,
+    with_dups: Flag,
     event: Option<i32>,
     queryOpts: Option<QueryOpts>,
+    with_owners: Flag,
     with_blocked: Flag,
 }
 
@@ -50,7 +52,9 @@ async fn list_packages(ctx: CallCtx, a: ListPackages) -> KojiResult<Value> {
         package: a.pkgID,
         prefix: a.prefix,
         inherited: a.inherited.0,
+        with_dups: a.with_dups.0,
         event: a.event,
+        with_owners: a.with_owners.0,
         with_blocked: a.with_blocked.0,
     };
     packages::list_packages(&ctx, filter, &a.queryOpts.unwrap_or_default()).await

@@ -72,6 +72,7 @@ async fn list_api(ctx: CallCtx, _: NoArgs) -> KojiResult<Vec<Struct>> {
                     Some((_, v)) => Value::Array(vec![Value::from(p.name.as_str()), v.clone()]),
                     None => Value::from(p.name.as_str()),
                 })
+                .chain(m.varargs.iter().chain(&m.varkw).map(|n| Value::from(n.as_str())))
                 .collect();
             let argspec = vec![
                 Value::Array(names),

@@ -6,6 +6,10 @@ pub mod history;
 pub mod hosts;
 pub mod listings;
 pub mod misc;
+pub mod packages;
+pub mod repos;
+pub mod tags;
+pub mod targets;
 pub mod tasks;
 pub mod users;
 
@@ -18,6 +22,10 @@ pub fn register(r: &mut Registry) {
     hosts::register(r);
     listings::register(r);
     misc::register(r);
+    packages::register(r);
+    repos::register(r);
+    tags::register(r);
+    targets::register(r);
     tasks::register(r);
     users::register(r);
 }
