@@ -123,20 +123,6 @@ pub async fn build_id(db: &impl GenericClient, r: &BuildRef) -> KojiResult<Optio
     Ok(db.query_opt(&st, &[&name, &version, &release]).await?.map(|r| r.get(0)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nvrs_split_at_the_last_two_dashes() {
-        let nvr = |s| parse_nvr(s).unwrap();
-        assert_eq!(nvr("rpm-basic-2.3.4-5.el9"), ("rpm-basic".into(), "2.3.4".into(), "5.el9".into()));
-        assert_eq!(nvr("1:bash-5.2-1"), ("bash".into(), "5.2".into(), "1".into()));
-        for bad in ["bash", "bash-5.2", "bash-5.2-", "bash--1"] {
-            assert_eq!(parse_nvr(bad).unwrap_err(), KojiError::generic(format!("invalid format: {bad}")));
-        }
-    }
-}
 
 /// Koji's `get_id(table, info, strict=True)`: the id, or Koji's "No such entry" fault.
 pub async fn require_id(db: &impl GenericClient, table: &'static str, r: &InfoRef) -> KojiResult<i32> {
@@ -153,4 +139,19 @@ pub fn name_or_id(q: &mut Select, table: &'static str, r: &InfoRef) -> KojiResul
         InfoRef::Map { .. } => return Err(KojiError::param(format!("Invalid name or id value: {r}"))),
     };
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nvrs_split_at_the_last_two_dashes() {
+        let nvr = |s| parse_nvr(s).unwrap();
+        assert_eq!(nvr("rpm-basic-2.3.4-5.el9"), ("rpm-basic".into(), "2.3.4".into(), "5.el9".into()));
+        assert_eq!(nvr("1:bash-5.2-1"), ("bash".into(), "5.2".into(), "1".into()));
+        for bad in ["bash", "bash-5.2", "bash-5.2-", "bash--1"] {
+            assert_eq!(parse_nvr(bad).unwrap_err(), KojiError::generic(format!("invalid format: {bad}")));
+        }
+    }
 }
