@@ -6,7 +6,6 @@ use crate::db::query::{QueryOpts, Select};
 use crate::db::versioned;
 use crate::fault::{KojiError, KojiResult};
 use crate::lookup;
-use crate::names;
 use crate::rpc::CallCtx;
 use crate::rpc::args::{InfoRef, require_str};
 use crate::xmlrpc::{self, Struct, Value};
@@ -80,7 +79,7 @@ pub async fn list_channels(
 /// `addChannel` (admin, as in Koji).
 pub async fn add_channel(ctx: &CallCtx, name: &str, description: &Value) -> KojiResult<i32> {
     ctx.assert_perm("admin").await?;
-    names::verify_internal(&ctx.hub.config, name)?;
+    ctx.hub.verify_name_internal(name)?;
     let description = match description {
         Value::Nil => None,
         Value::String(s) => Some(s.as_str()),
@@ -132,7 +131,7 @@ pub async fn edit_channel(ctx: &CallCtx, info: &InfoRef, kw: &Struct) -> KojiRes
         let value = require_str(&kw[field])?.to_owned();
         match field {
             "name" => {
-                names::verify_internal(&ctx.hub.config, &value)?;
+                ctx.hub.verify_name_internal(&value)?;
                 if let Some(dup) = find(&tx, &InfoRef::Name(value.clone())).await? {
                     return Err(already_exists(&dup));
                 }

@@ -9,7 +9,7 @@ use crate::fault::{KojiError, KojiResult};
 use crate::rpc::CallCtx;
 use crate::rpc::args::{InfoRef, OneOrMany, require_str};
 use crate::xmlrpc::{self, Struct, Value};
-use crate::{lookup, names, users};
+use crate::{lookup, users};
 use deadpool_postgres::GenericClient;
 
 /// The host record in force at `event` (now if None), or None.
@@ -136,7 +136,7 @@ pub async fn add_host(
     force: bool,
 ) -> KojiResult<i32> {
     let creator = ctx.assert_perm("host").await?.user_id;
-    names::verify_internal(&ctx.hub.config, hostname)?;
+    ctx.hub.verify_name_internal(hostname)?;
     users::validate_user_name(ctx, hostname)?;
     let arches = parse_arches(arches)?;
     let mut client = ctx.db().await?;
@@ -274,7 +274,7 @@ pub async fn add_host_to_channel(
     let host = find_existing(&tx, host_info).await?;
     if create {
         match channel {
-            InfoRef::Name(name) => names::verify_internal(&ctx.hub.config, name)?,
+            InfoRef::Name(name) => ctx.hub.verify_name_internal(name)?,
             _ => return Err(KojiError::generic("Name should be string")),
         }
     }

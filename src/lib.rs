@@ -14,7 +14,6 @@ pub mod history;
 pub mod hosts;
 pub mod lookup;
 pub mod metrics;
-pub mod names;
 pub mod notify;
 pub mod packages;
 pub mod protocol;
