@@ -1,6 +1,7 @@
 //! Koji's RootExports: the top-level methods, one file per concern.
 
 pub mod buildroots;
+pub mod builds;
 pub mod channels;
 pub mod history;
 pub mod hosts;
@@ -8,6 +9,7 @@ pub mod listings;
 pub mod misc;
 pub mod packages;
 pub mod repos;
+pub mod rpms;
 pub mod tags;
 pub mod targets;
 pub mod tasks;
@@ -17,6 +19,7 @@ use super::registry::Registry;
 
 pub fn register(r: &mut Registry) {
     buildroots::register(r);
+    builds::register(r);
     channels::register(r);
     history::register(r);
     hosts::register(r);
@@ -24,6 +27,7 @@ pub fn register(r: &mut Registry) {
     misc::register(r);
     packages::register(r);
     repos::register(r);
+    rpms::register(r);
     tags::register(r);
     targets::register(r);
     tasks::register(r);
