@@ -28,6 +28,7 @@ pub mod startup;
 pub mod tags;
 pub mod targets;
 pub mod tasks;
+pub mod uploads;
 pub mod users;
 pub mod web;
 pub mod xmlrpc;

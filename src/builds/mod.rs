@@ -1,8 +1,9 @@
 //! Builds: the `build` table with its package, owner, volume and creation event (`listBuilds`), and the
 //! submodules for single builds (`info`), N-V-R strings (`nvr`), what a build carries besides its rpms
-//! (`extras`).
+//! (`extras`) and importing rpms into builds (`import`).
 
 pub mod extras;
+pub mod import;
 pub mod info;
 pub mod nvr;
 

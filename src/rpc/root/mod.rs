@@ -5,6 +5,7 @@ pub mod builds;
 pub mod channels;
 pub mod history;
 pub mod hosts;
+pub mod imports;
 pub mod listings;
 pub mod misc;
 pub mod packages;
@@ -23,6 +24,7 @@ pub fn register(r: &mut Registry) {
     channels::register(r);
     history::register(r);
     hosts::register(r);
+    imports::register(r);
     listings::register(r);
     misc::register(r);
     packages::register(r);
