@@ -24,6 +24,7 @@ pub mod repos;
 pub mod rpc;
 pub mod rpms;
 pub mod scheduler;
+pub mod search;
 pub mod startup;
 pub mod tags;
 pub mod targets;

@@ -11,6 +11,7 @@ pub mod misc;
 pub mod packages;
 pub mod repos;
 pub mod rpms;
+pub mod search;
 pub mod tags;
 pub mod targets;
 pub mod tasks;
@@ -30,6 +31,7 @@ pub fn register(r: &mut Registry) {
     packages::register(r);
     repos::register(r);
     rpms::register(r);
+    search::register(r);
     tags::register(r);
     targets::register(r);
     tasks::register(r);
