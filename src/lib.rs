@@ -26,6 +26,8 @@ pub mod rpms;
 pub mod scheduler;
 pub mod search;
 pub mod startup;
+pub mod tagged;
+pub mod tagging;
 pub mod tags;
 pub mod targets;
 pub mod tasks;

@@ -12,6 +12,7 @@ pub mod packages;
 pub mod repos;
 pub mod rpms;
 pub mod search;
+pub mod tagging;
 pub mod tags;
 pub mod targets;
 pub mod tasks;
@@ -32,6 +33,7 @@ pub fn register(r: &mut Registry) {
     repos::register(r);
     rpms::register(r);
     search::register(r);
+    tagging::register(r);
     tags::register(r);
     targets::register(r);
     tasks::register(r);
