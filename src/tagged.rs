@@ -14,9 +14,9 @@ use crate::fault::{KojiError, KojiResult};
 use crate::lookup;
 use crate::rpc::args::{Flag, InfoRef};
 use crate::rpms::Arches;
+use crate::tags::inheritance::{InheritanceLink, PackageFilters, full_inheritance};
 use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
-use regex::Regex;
 use serde::Deserialize;
 use serde::de::Deserializer;
 use std::collections::{HashMap, HashSet};
@@ -88,28 +88,23 @@ const TAGGED_FROM: &str = "tag_listing JOIN tag ON tag.id = tag_listing.tag_id \
      JOIN package ON package.id = build.pkg_id JOIN volume ON volume.id = build.volume_id \
      JOIN users ON users.id = build.owner LEFT JOIN users AS promoter ON promoter.id = build.promoter";
 
-/// A tag and its ancestors in inheritance order, each with the package filters accumulated on the way to it
-/// (a package name must match all of them, from its start). A tag may appear more than once when inheritance
-/// reaches it by several paths, as in Koji.
+/// A tag and its inheritance (Koji's `readFullInheritance`): the parents in walk order, each link with the
+/// package filters accumulated on the way to it.
 struct Chain {
-    links: Vec<(i32, Vec<Regex>)>,
+    tag_id: i32,
+    links: Vec<InheritanceLink>,
 }
 
 impl Chain {
     async fn read(db: &impl GenericClient, tag_id: i32, event: Option<i32>) -> KojiResult<Chain> {
-        let mut q = Select::new(&[("parent_id", "tag_inheritance.parent_id")], "tag_inheritance", "parent_id");
-        versioned::in_force(&mut q, "tag_inheritance", event);
-        q.filter("tag_inheritance.tag_id = $?", tag_id);
-        if !q.structs(db).await?.is_empty() {
-            return Err(KojiError::generic("tag inheritance is not available on this hub yet"));
-        }
-        Ok(Chain { links: vec![(tag_id, vec![])] })
+        Ok(Chain { tag_id, links: full_inheritance(db, tag_id, event, false).await? })
     }
 
     /// The tags whose listings count: the tag alone, or with `inherit` the whole chain.
+    /// A tag may appear more than once when inheritance reaches it by several paths, as in Koji.
     fn tags(&self, inherit: bool) -> Vec<i32> {
-        let n = if inherit { self.links.len() } else { 1 };
-        self.links[..n].iter().map(|(t, _)| *t).collect()
+        let parents = self.links.iter().map(|l| l.parent_id).filter(|_| inherit);
+        std::iter::once(self.tag_id).chain(parents).collect()
     }
 
     /// Koji's `readPackageList(inherit=True)`: package id → blocked. The tag's own entries, then each
@@ -131,13 +126,17 @@ impl Chain {
         for row in q.structs(db).await? {
             by_tag.entry(int(&row, "tag_id")).or_default().push(row);
         }
-        let mut packages = HashMap::new();
-        for (tag, filters) in &self.links {
-            for entry in by_tag.get(&i64::from(*tag)).into_iter().flatten() {
+        let entries = |tag: i32| by_tag.get(&i64::from(tag)).into_iter().flatten();
+        let mut packages: HashMap<i32, bool> = entries(self.tag_id)
+            .map(|e| (int(e, "package_id") as i32, e.get("blocked").is_some_and(Value::truthy)))
+            .collect();
+        let mut filters = PackageFilters::default();
+        for link in &self.links {
+            for entry in entries(link.parent_id) {
+                let package = int(entry, "package_id") as i32;
                 let name = entry.get("package_name").and_then(Value::as_str).unwrap_or_default();
-                if filters.iter().all(|f| f.is_match(name)) {
-                    let blocked = entry.get("blocked").is_some_and(Value::truthy);
-                    packages.entry(int(entry, "package_id") as i32).or_insert(blocked);
+                if !packages.contains_key(&package) && filters.admits(link, name)? {
+                    packages.insert(package, entry.get("blocked").is_some_and(Value::truthy));
                 }
             }
         }
