@@ -12,8 +12,7 @@ use crate::db::query::{QueryOpts, Select};
 use crate::db::versioned;
 use crate::fault::{KojiError, KojiResult};
 use crate::lookup;
-use crate::rpc::args::{Flag, InfoRef};
-use crate::rpms::Arches;
+use crate::rpc::args::{Flag, InfoRef, OneOrMany};
 use crate::tags::inheritance::{InheritanceLink, PackageFilters, full_inheritance};
 use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
@@ -238,7 +237,7 @@ async fn tagged_builds(db: &impl GenericClient, chain: &Chain, opts: &TaggedQuer
 /// What `readTaggedRPMS` takes beyond `readTaggedBuilds`' options.
 #[derive(Debug, Default)]
 pub struct RpmOptions {
-    pub arch: Option<Arches>,
+    pub arch: Option<OneOrMany<String>>,
     pub rpmsigs: bool,
     pub extra: bool,
 }
@@ -319,26 +318,21 @@ pub async fn read_tagged_rpms(
 
 /// The tag `r` names, as it was at `event` (Koji's `get_tag(…, event=…)` existence check).
 pub async fn tag_id_at(db: &impl GenericClient, r: &InfoRef, event: Option<i32>) -> KojiResult<Option<i32>> {
-    let Some(id) = lookup::id_of(db, "tag", r).await? else { return Ok(None) };
-    let mut q = Select::new(&[("tag_id", "tag_config.tag_id")], "tag_config", "tag_id");
+    let mut q = Select::new(&[("id", "tag.id")], "tag JOIN tag_config ON tag_config.tag_id = tag.id", "id");
+    lookup::name_or_id(&mut q, "tag", r)?;
     versioned::in_force(&mut q, "tag_config", event);
-    q.filter("tag_config.tag_id = $?", id);
-    Ok((!q.structs(db).await?.is_empty()).then_some(id))
+    Ok(q.fetch_one(db).await?.and_then(|t| t.get("id").and_then(Value::as_i64)).map(|id| id as i32))
 }
 
 /// `getLatestBuilds`' tag argument: a name is looked up in `tag` (Koji's `get_tag_id(strict=True)`), an id is
 /// taken as is.
 pub async fn tag_id_strict(db: &impl GenericClient, r: &InfoRef) -> KojiResult<i32> {
-    if let InfoRef::Id(id) = r {
-        return i32::try_from(*id).map_err(|_| KojiError::generic(format!("No such entry in table tag: {id}")));
+    match r {
+        InfoRef::Id(id) => {
+            i32::try_from(*id).map_err(|_| KojiError::generic(format!("No such entry in table tag: {id}")))
+        }
+        _ => lookup::require_id(db, "tag", r).await,
     }
-    lookup::id_of(db, "tag", r).await?.ok_or_else(|| {
-        let shown = match r {
-            InfoRef::Name(n) => n.clone(),
-            other => other.to_string(),
-        };
-        KojiError::generic(format!("No such entry in table tag: {shown}"))
-    })
 }
 
 /// Koji's `untagged_builds`: COMPLETE builds in no tag now.

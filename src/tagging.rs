@@ -8,10 +8,13 @@
 
 use crate::builds::info::{BuildRef, build_row_strict};
 use crate::db::builds::{BuildRow, STATE_COMPLETE, state_name};
+use crate::db::query::Select;
 use crate::db::{self, versioned};
 use crate::fault::{KojiError, KojiResult};
+use crate::lookup;
 use crate::rpc::CallCtx;
 use crate::rpc::args::InfoRef;
+use crate::xmlrpc::Value;
 use deadpool_postgres::GenericClient;
 
 /// What the access check needs of a tag.
@@ -24,21 +27,21 @@ pub struct TagAccess {
 
 /// The tag (with its current config) or Koji's `No such tagInfo` error.
 pub async fn tag_access_strict(db: &impl GenericClient, r: &InfoRef) -> KojiResult<TagAccess> {
-    const SQL: &str = "SELECT tag.id, tag.name, tag_config.locked, permissions.name FROM tag \
-         JOIN tag_config ON tag_config.tag_id = tag.id AND tag_config.active \
-         LEFT JOIN permissions ON permissions.id = tag_config.perm_id";
-    let row = match r {
-        InfoRef::Id(id) | InfoRef::Map { id: Some(id), .. } => match i32::try_from(*id) {
-            Ok(id) => db.query_opt(&db.prepare_cached(&format!("{SQL} WHERE tag.id = $1")).await?, &[&id]).await?,
-            Err(_) => None,
-        },
-        InfoRef::Name(n) | InfoRef::Map { name: Some(n), .. } => {
-            db.query_opt(&db.prepare_cached(&format!("{SQL} WHERE tag.name = $1")).await?, &[n]).await?
-        }
-        InfoRef::Map { .. } => None,
-    };
-    let row = row.ok_or_else(|| KojiError::generic(format!("No such tagInfo: {r}")))?;
-    Ok(TagAccess { id: row.get(0), name: row.get(1), locked: row.get(2), perm: row.get(3) })
+    let mut q = Select::new(
+        &[("id", "tag.id"), ("name", "tag.name"), ("locked", "tag_config.locked"), ("perm", "permissions.name")],
+        "tag JOIN tag_config ON tag_config.tag_id = tag.id AND tag_config.active \
+         LEFT JOIN permissions ON permissions.id = tag_config.perm_id",
+        "id",
+    );
+    lookup::name_or_id(&mut q, "tag", r)?;
+    let tag = q.fetch_one(db).await?.ok_or_else(|| KojiError::generic(format!("No such tagInfo: {r}")))?;
+    let text = |k: &str| tag.get(k).and_then(Value::as_str).map(str::to_owned);
+    Ok(TagAccess {
+        id: tag.get("id").and_then(Value::as_i64).unwrap_or_default() as i32,
+        name: text("name").unwrap_or_default(),
+        locked: tag.get("locked").is_some_and(Value::truthy),
+        perm: text("perm"),
+    })
 }
 
 /// Koji's `assert_tag_access`.

@@ -8,7 +8,7 @@ use crate::builds::nvr::Nvra;
 use crate::db::query::{QueryOpts, Select};
 use crate::fault::{KojiError, KojiResult};
 use crate::lookup;
-use crate::rpc::args::{Flag, InfoRef};
+use crate::rpc::args::{Flag, InfoRef, OneOrMany};
 use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
 use serde::Deserialize;
@@ -109,9 +109,7 @@ async fn matching_rpms(db: &impl GenericClient, r: &RpmRef) -> KojiResult<Vec<St
                 .filter("rpminfo.release = $?", release)
                 .filter("rpminfo.arch = $?", arch);
             if let Some(loc) = location {
-                let repo = lookup::id_of(db, "external_repo", &InfoRef::Name(loc.clone()))
-                    .await?
-                    .ok_or_else(|| KojiError::generic(format!("No such entry in table external_repo: {loc}")))?;
+                let repo = lookup::require_id(db, "external_repo", &InfoRef::Name(loc)).await?;
                 q.filter("rpminfo.external_repo_id = $?", repo);
             }
         }
@@ -167,23 +165,6 @@ fn describe(r: &RpmRef) -> String {
     }
 }
 
-/// `arches` of `listRPMs`: one arch or a list.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Arches {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Arches {
-    pub fn into_vec(self) -> Vec<String> {
-        match self {
-            Arches::One(a) => vec![a],
-            Arches::Many(v) => v,
-        }
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[allow(non_snake_case)]
 pub struct RpmFilter {
@@ -192,7 +173,7 @@ pub struct RpmFilter {
     pub imageID: Option<i32>,
     pub componentBuildrootID: Option<i32>,
     pub hostID: Option<i32>,
-    pub arches: Option<Arches>,
+    pub arches: Option<OneOrMany<String>>,
     pub draft: Option<Flag>,
 }
 

@@ -4,9 +4,8 @@ use crate::builds::info::BuildRef;
 use crate::db::query::QueryOpts;
 use crate::fault::{KojiError, KojiResult};
 use crate::rpc::CallCtx;
-use crate::rpc::args::{Flag, InfoRef};
+use crate::rpc::args::{Flag, InfoRef, OneOrMany};
 use crate::rpc::registry::Registry;
-use crate::rpms::Arches;
 use crate::tagged::{self, Latest, RpmOptions, TaggedQuery};
 use crate::tagging::{self, UntagCheck};
 use crate::xmlrpc::{Struct, Value};
@@ -45,7 +44,7 @@ struct ListTagged {
     extra: Flag,
     draft: Option<Flag>,
     #[serde(default)]
-    arch: Option<Arches>,
+    arch: Option<OneOrMany<String>>,
     #[serde(default)]
     rpmsigs: Flag,
 }
@@ -83,7 +82,7 @@ struct LatestArgs {
     btype: Option<String>,
     draft: Option<Flag>,
     #[serde(default)]
-    arch: Option<Arches>,
+    arch: Option<OneOrMany<String>>,
     #[serde(default)]
     rpmsigs: Flag,
 }
