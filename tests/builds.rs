@@ -283,9 +283,10 @@ fn tagging_untagging_and_tag_listings() {
     let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
     let (v1, v2, other) =
         (build_package("hello-koji", "1"), build_package("hello-koji", "2"), build_package("other", "1"));
-    for pkg in [&v1, &v2, &other] {
+    for pkg in [&v1, &v2] {
         import(&admin, pkg);
     }
+    admin.run(&["import", s(&other.srpm)]).assert_success();
     create_tag(&db, "dest", None, false);
     create_tag(&db, "admin-only", Some("admin"), false);
     create_tag(&db, "frozen", None, true);
@@ -311,6 +312,21 @@ fn tagging_untagging_and_tag_listings() {
         .trim(),
         "3|3|t|t"
     );
+    // Rpms imported into a build that is already tagged mark the tag as updated (IMPORT), once per import.
+    admin.run(&["import", s(&other.noarch), s(&other.binary)]).assert_success();
+    assert_eq!(
+        db.psql(
+            "SELECT t.name, u.update_type, count(*), count(DISTINCT u.update_event) FROM tag_updates u \
+             JOIN tag t ON t.id = u.tag_id GROUP BY t.name, u.update_type"
+        )
+        .trim(),
+        "dest|1|2|2"
+    );
+
+    // list-builds sorts on the client, by build id unless told otherwise.
+    let out = KojiCli::anon(&hub).run(&["list-builds", "--quiet", "--prefix", "hello", "-k", "build_id", "-r"]);
+    let listed: Vec<&str> = out.stdout.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    assert_eq!(listed, ["hello-koji-1.0-2", "hello-koji-1.0-1"]);
 
     // Refusals change nothing.
     let before = build_tables(&db);
