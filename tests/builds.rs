@@ -706,6 +706,17 @@ run(s.importRPM, 'imp/nosuch', 'x.rpm')
     let sigs = call_json(&anon, &["queryRPMSigs", &format!("rpm_id={srpm_id}")]);
     assert_eq!(sigs[0]["sigkey"], "");
     assert_eq!(call_json(&anon, &["queryRPMSigs", "rpm_id=hello-koji-1.0-1.src"]), sigs);
+    let headers = call_json(
+        &anon,
+        &["-p", "-b", "getRPMHeaders", &format!("rpmID={srpm_id}"), "headers=['License', 'summary', 'epoch', 'url']"],
+    );
+    assert_eq!(
+        headers,
+        serde_json::json!({"License": "MIT", "summary": "koji-rs test package", "epoch": 2, "url": null})
+    );
+    let out = anon.run(&["call", "-p", "-b", "getRPMHeaders", &format!("rpmID={srpm_id}"), "headers=['nosuch']"]);
+    assert!(out.stderr.contains("GenericError: No such rpm header field: NOSUCH"), "{}", out.stderr);
+    assert_eq!(call_json(&anon, &["getRPMHeaders", "rpmID=99999"]), serde_json::json!({}));
     assert_eq!(call_json(&anon, &["getRPM", "nosuch-1-1.src"]), serde_json::Value::Null);
     let out = anon.run(&["call", "getRPM", "nonvra"]);
     assert!(out.stderr.contains("GenericError: invalid format: nonvra"), "{}", out.stderr);

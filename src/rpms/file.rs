@@ -7,8 +7,10 @@ use crate::xmlrpc::{Struct, Value};
 use md5::{Digest, Md5};
 use num_traits::FromPrimitive;
 use rpm::{IndexData, IndexSignatureTag, IndexTag, PackageMetadata};
+use std::collections::HashMap;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The lead every rpm starts with; the signature header follows it.
 const LEAD_SIZE: u64 = 96;
@@ -171,25 +173,40 @@ fn issuer_subpackets(mut subs: &[u8]) -> Option<Vec<&[u8]>> {
     Some(ids)
 }
 
-/// `getRPMHeaders`: the named header fields (case-insensitive, as `rpm -q --qf` names them, e.g. `license`),
-/// or every field when `names` is None. A field the header lacks comes back as nil.
+/// A header tag's name as `rpm -q --qf` and Koji spell it, lower case (`license`, `sourcerpm`).
+fn tag_name(tag: IndexTag) -> String {
+    let name = tag.to_string();
+    name.strip_prefix("RPMTAG_").unwrap_or(&name).to_lowercase()
+}
+
+/// The tag number of a header field name (case-insensitive); None for a name rpm does not know.
+fn tag_by_name(name: &str) -> Option<u32> {
+    static TAGS: OnceLock<HashMap<String, u32>> = OnceLock::new();
+    // Every main-header tag number lies below 10000.
+    let tags =
+        TAGS.get_or_init(|| (0..10_000).filter_map(IndexTag::from_u32).map(|t| (tag_name(t), t as u32)).collect());
+    tags.get(&name.to_lowercase()).copied()
+}
+
+/// `getRPMHeaders`: the named header fields (case-insensitive, e.g. `license`), or every field when `names` is
+/// None. A field the header lacks comes back as nil; a name rpm does not know is Koji's GenericError.
 pub fn header_fields(path: &Path, names: Option<&[String]>) -> KojiResult<Struct> {
     let mut file = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
-    let meta = metadata(path, &mut file)?;
-    let mut present = Struct::new();
-    for (tag, data) in meta.header.get_all_entries().map_err(|e| unreadable(path, e))? {
-        if let Some(t) = IndexTag::from_u32(tag) {
-            let name = t.to_string();
-            let name = name.strip_prefix("RPMTAG_").unwrap_or(&name).to_lowercase();
-            present.insert(name, header_value(data));
-        }
+    let header = metadata(path, &mut file)?.header;
+    let Some(names) = names else {
+        let entries = header.get_all_entries().map_err(|e| unreadable(path, e))?;
+        return Ok(entries
+            .into_iter()
+            .filter_map(|(tag, data)| IndexTag::from_u32(tag).map(|t| (tag_name(t), header_value(data))))
+            .collect());
+    };
+    let mut out = Struct::new();
+    for name in names {
+        let tag = tag_by_name(name)
+            .ok_or_else(|| KojiError::generic(format!("No such rpm header field: {}", name.to_uppercase())))?;
+        out.insert(name.clone(), header.entry(tag).map(header_value).unwrap_or(Value::Nil));
     }
-    Ok(match names {
-        None => present,
-        Some(names) => {
-            names.iter().map(|n| (n.clone(), present.get(&n.to_lowercase()).cloned().unwrap_or(Value::Nil))).collect()
-        }
-    })
+    Ok(out)
 }
 
 /// Header data as rpm's Python bindings return it: one value as a scalar, several as a list.
@@ -231,6 +248,13 @@ mod tests {
         old.extend(v3);
         assert_eq!(signature_key_id(&old).as_deref(), Some("cafebabe"));
         assert_eq!(signature_key_id(&[0xc2, 5, 4]), None);
+    }
+
+    #[test]
+    fn header_names_are_rpms() {
+        assert_eq!(tag_by_name("License"), Some(IndexTag::RPMTAG_LICENSE as u32));
+        assert_eq!(tag_by_name("sourcerpm"), Some(IndexTag::RPMTAG_SOURCERPM as u32));
+        assert_eq!(tag_by_name("nosuchfield"), None);
     }
 
     #[test]
