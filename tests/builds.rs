@@ -616,6 +616,8 @@ run(s._callMethod, 'rawUpload', (b'abc', 0, 'up/two', '.hidden'), {{}})
     assert_eq!(resp.status, 200);
     assert!(resp.text().contains("you must be logged-in to upload a file"), "{}", resp.text());
     assert!(!work.join("anon").exists());
+    let metrics = hub.get_raw("/metrics").text();
+    assert!(metrics.contains("koji_rpc_calls_total{method=\"rawUpload\"}"), "{metrics}");
 
     // importRPM refusals, each leaving every table as it was.
     let before = build_tables(&db);
