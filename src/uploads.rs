@@ -138,17 +138,17 @@ async fn assert_task_host(ctx: &CallCtx, db: &impl deadpool_postgres::GenericCli
 }
 
 /// The query string of an upload chunk.
-pub struct UploadParams {
-    pub filename: String,
-    pub filepath: String,
-    pub fileverify: String,
-    pub offset: i64,
-    pub overwrite: bool,
-    pub volume: Option<String>,
+struct UploadParams {
+    filename: String,
+    filepath: String,
+    fileverify: String,
+    offset: i64,
+    overwrite: bool,
+    volume: Option<String>,
 }
 
 impl UploadParams {
-    pub fn from_query(query: &str) -> KojiResult<UploadParams> {
+    fn from_query(query: &str) -> KojiResult<UploadParams> {
         let mut p = UploadParams {
             filename: String::new(),
             filepath: String::new(),
@@ -227,11 +227,13 @@ pub struct Upload {
 }
 
 impl Upload {
-    /// Koji's `handle_upload` up to the data: login, destination checks, the exclusive lock and the offset.
-    pub async fn start(ctx: &CallCtx, p: UploadParams) -> KojiResult<Upload> {
+    /// Koji's `handle_upload` up to the data: login, the query string, destination checks, the exclusive lock
+    /// and the offset.
+    pub async fn start(ctx: &CallCtx, query: &str) -> KojiResult<Upload> {
         if ctx.session().is_none() {
             return Err(KojiError::not_allowed("you must be logged-in to upload a file"));
         }
+        let p = UploadParams::from_query(query)?;
         let hasher = Hasher::new(&p.fileverify)?;
         let path = upload_path(ctx, &p.filepath, &p.filename, true, p.volume.as_deref()).await?;
         let (offset, overwrite) = (p.offset, p.overwrite);

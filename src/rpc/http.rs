@@ -11,7 +11,7 @@ use crate::actors::{
     session_registry::{Committed, SessionAuth, Validate},
 };
 use crate::fault::{KojiError, KojiResult};
-use crate::uploads::{Upload, UploadParams};
+use crate::uploads::Upload;
 use crate::xmlrpc::{self, Limits};
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use futures_util::StreamExt;
@@ -214,8 +214,7 @@ async fn receive_chunk(req: &HttpRequest, hub: Arc<Hub>, mut payload: web::Paylo
         return Err(offline);
     }
     let ctx = request_context(req, hub, "rawUpload").await?;
-    let params = UploadParams::from_query(req.query_string())?;
-    let mut upload = Upload::start(&ctx, params).await?;
+    let mut upload = Upload::start(&ctx, req.query_string()).await?;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| KojiError::generic(format!("error reading upload: {e}")))?;
         upload.write(chunk.to_vec()).await?;
