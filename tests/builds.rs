@@ -155,12 +155,49 @@ fn import_then_inspect_builds_and_rpms() {
     assert_eq!(rpm_md5(&std::fs::read(cached).unwrap()), sighash);
 
     let anon = KojiCli::anon(&hub);
+    // buildinfo: getBuild, the legacy type lookups, listArchives (four times), listRPMs and a multicall of
+    // queryRPMSigs. The CLI's own handler runs on a session whose listTags (the tags module's call, which
+    // lists the build's tags) is stubbed out.
+    let out = anon.python(
+        "import koji, os, types\nfrom koji_cli.commands import anon_handle_buildinfo\n\
+         s = koji.ClientSession(os.environ['KOJI_URL'])\ns.listTags = lambda *a, **kw: []\n\
+         anon_handle_buildinfo(types.SimpleNamespace(force_auth=False), s, ['hello-koji-1.0-1'])\n",
+    );
+    out.assert_success();
+    let build_id = db.psql("SELECT id FROM build").trim().to_owned();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[..5],
+        [
+            format!("BUILD: hello-koji-1.0-1 [{build_id}]").as_str(),
+            "State: COMPLETE",
+            "Built by: kojiadmin",
+            "Volume: DEFAULT",
+            "Task: none"
+        ],
+        "{}",
+        out.stdout
+    );
+    assert!(lines[5].starts_with("Finished: "), "{}", out.stdout);
+    let top = "/mnt/koji/packages/hello-koji/1.0/1";
+    assert_eq!(
+        lines[6..],
+        [
+            "Tags: ".to_owned(),
+            "RPMs:".to_owned(),
+            format!("{top}/src/hello-koji-1.0-1.src.rpm"),
+            format!("{top}/noarch/hello-koji-data-1.0-1.noarch.rpm"),
+            format!("{top}/{0}/hello-koji-1.0-1.{0}.rpm", pkg.arch),
+        ],
+        "{}",
+        out.stdout
+    );
+
     // rpminfo: getRPM, the SRPM through listRPMs(arches='src'), getBuild, and the license from the header.
     let out = anon.run(&["rpminfo", "hello-koji-data-1.0-1.noarch"]);
     out.assert_success();
     let noarch_id = db.psql("SELECT id FROM rpminfo WHERE arch = 'noarch'").trim().to_owned();
     let srpm_id = db.psql("SELECT id FROM rpminfo WHERE arch = 'src'").trim().to_owned();
-    let build_id = db.psql("SELECT id FROM build").trim().to_owned();
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines[0], format!("RPM: 2:hello-koji-data-1.0-1.noarch [{noarch_id}]"));
     assert_eq!(lines[1], format!("Build: hello-koji-1.0-1 [{build_id}]"));
