@@ -12,8 +12,9 @@ use crate::db::query::{QueryOpts, Select};
 use crate::db::versioned;
 use crate::fault::{KojiError, KojiResult};
 use crate::lookup;
+use crate::packages::listing::{self, ListingQuery};
 use crate::rpc::args::{Flag, InfoRef, OneOrMany};
-use crate::tags::inheritance::{InheritanceLink, PackageFilters, full_inheritance};
+use crate::tags::inheritance::{InheritanceLink, full_inheritance};
 use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
 use serde::Deserialize;
@@ -87,59 +88,35 @@ const TAGGED_FROM: &str = "tag_listing JOIN tag ON tag.id = tag_listing.tag_id \
      JOIN package ON package.id = build.pkg_id JOIN volume ON volume.id = build.volume_id \
      JOIN users ON users.id = build.owner LEFT JOIN users AS promoter ON promoter.id = build.promoter";
 
-/// A tag and its inheritance (Koji's `readFullInheritance`): the parents in walk order, each link with the
-/// package filters accumulated on the way to it.
+/// A tag and its inheritance (Koji's `readFullInheritance`): the parents in walk order.
 struct Chain {
     tag_id: i32,
+    event: Option<i32>,
     links: Vec<InheritanceLink>,
 }
 
 impl Chain {
     async fn read(db: &impl GenericClient, tag_id: i32, event: Option<i32>) -> KojiResult<Chain> {
-        Ok(Chain { tag_id, links: full_inheritance(db, tag_id, event, false).await? })
+        Ok(Chain { tag_id, event, links: full_inheritance(db, tag_id, event, false).await? })
     }
 
-    /// The tags whose listings count: the tag alone, or with `inherit` the whole chain.
-    /// A tag may appear more than once when inheritance reaches it by several paths, as in Koji.
+    /// The tags whose listings count: the tag alone, or with `inherit` the whole chain. A tag may appear more
+    /// than once when inheritance reaches it by several paths, as in Koji.
     fn tags(&self, inherit: bool) -> Vec<i32> {
         let parents = self.links.iter().map(|l| l.parent_id).filter(|_| inherit);
         std::iter::once(self.tag_id).chain(parents).collect()
     }
 
-    /// Koji's `readPackageList(inherit=True)`: package id → blocked. The tag's own entries, then each
-    /// ancestor's entries whose package passes the link's filters; the nearest entry wins, blocked or not.
-    async fn package_list(&self, db: &impl GenericClient, event: Option<i32>) -> KojiResult<HashMap<i32, bool>> {
-        let mut q = Select::new(
-            &[
-                ("tag_id", "tag_packages.tag_id"),
-                ("package_id", "tag_packages.package_id"),
-                ("package_name", "package.name"),
-                ("blocked", "tag_packages.blocked"),
-            ],
-            "tag_packages JOIN package ON package.id = tag_packages.package_id",
-            "package_id",
-        );
-        versioned::in_force(&mut q, "tag_packages", event);
-        q.filter("tag_packages.tag_id = ANY($?)", self.tags(true));
-        let mut by_tag: HashMap<i64, Vec<Struct>> = HashMap::new();
-        for row in q.structs(db).await? {
-            by_tag.entry(int(&row, "tag_id")).or_default().push(row);
-        }
-        let entries = |tag: i32| by_tag.get(&i64::from(tag)).into_iter().flatten();
-        let mut packages: HashMap<i32, bool> = entries(self.tag_id)
-            .map(|e| (int(e, "package_id") as i32, e.get("blocked").is_some_and(Value::truthy)))
-            .collect();
-        let mut filters = PackageFilters::default();
-        for link in &self.links {
-            for entry in entries(link.parent_id) {
-                let package = int(entry, "package_id") as i32;
-                let name = entry.get("package_name").and_then(Value::as_str).unwrap_or_default();
-                if !packages.contains_key(&package) && filters.admits(link, name)? {
-                    packages.insert(package, entry.get("blocked").is_some_and(Value::truthy));
-                }
-            }
-        }
-        Ok(packages)
+    /// Koji's `readPackageList(inherit=True)`, which filters every listing: package id → blocked.
+    async fn package_list(&self, db: &impl GenericClient) -> KojiResult<HashMap<i32, bool>> {
+        let q = ListingQuery {
+            tag: Some(self.tag_id),
+            event: self.event,
+            inherit: true,
+            with_blocked: true,
+            ..Default::default()
+        };
+        Ok(listing::read(db, &q).await?.into_iter().map(|l| (l.package_id, l.blocked)).collect())
     }
 }
 
@@ -168,7 +145,7 @@ pub async fn read_tagged_builds(db: &impl GenericClient, tag_id: i32, opts: &Tag
 
 async fn tagged_builds(db: &impl GenericClient, chain: &Chain, opts: &TaggedQuery) -> KojiResult<Vec<Struct>> {
     let tags = chain.tags(opts.inherit);
-    let packages = chain.package_list(db, opts.event).await?;
+    let packages = chain.package_list(db).await?;
     let mut q = listing_select(TAGGED_COLUMNS, TAGGED_FROM, &tags, opts.event);
     q.filter("build.state = $?", STATE_COMPLETE);
     match opts.btype.as_deref() {
@@ -314,14 +291,6 @@ pub async fn read_tagged_rpms(
         }
     }
     Ok((rpms, builds))
-}
-
-/// The tag `r` names, as it was at `event` (Koji's `get_tag(…, event=…)` existence check).
-pub async fn tag_id_at(db: &impl GenericClient, r: &InfoRef, event: Option<i32>) -> KojiResult<Option<i32>> {
-    let mut q = Select::new(&[("id", "tag.id")], "tag JOIN tag_config ON tag_config.tag_id = tag.id", "id");
-    lookup::name_or_id(&mut q, "tag", r)?;
-    versioned::in_force(&mut q, "tag_config", event);
-    Ok(q.fetch_one(db).await?.and_then(|t| t.get("id").and_then(Value::as_i64)).map(|id| id as i32))
 }
 
 /// `getLatestBuilds`' tag argument: a name is looked up in `tag` (Koji's `get_tag_id(strict=True)`), an id is

@@ -2,63 +2,18 @@
 //! `tag_listing` table, changed by revoke + insert under one event.
 //!
 //! Koji's hub runs these through its `tag` policy, which its default configuration does not define; a missing
-//! policy allows (`MissingPolicyOk`), so what remains is Koji's tag access check (`check_tag_access`): a locked
-//! tag refuses everyone, a tag with a `perm` refuses users without that permission, and an admin may override
-//! either with `force`.
+//! policy allows (`MissingPolicyOk`), so what remains is Koji's tag access check (`tags::assert_tag_access`): a
+//! locked tag refuses everyone, a tag with a `perm` refuses users without that permission, and an admin may
+//! override either with `force`.
 
-use crate::builds::info::{BuildRef, build_row_strict};
+use crate::builds::info::build_row_strict;
 use crate::db::builds::{BuildRow, STATE_COMPLETE, state_name};
-use crate::db::query::Select;
-use crate::db::{self, versioned};
+use crate::db::{self, tags, versioned};
 use crate::fault::{KojiError, KojiResult};
-use crate::lookup;
+use crate::lookup::BuildRef;
 use crate::rpc::CallCtx;
 use crate::rpc::args::InfoRef;
-use crate::xmlrpc::Value;
 use deadpool_postgres::GenericClient;
-
-/// What the access check needs of a tag.
-pub struct TagAccess {
-    pub id: i32,
-    pub name: String,
-    pub locked: bool,
-    pub perm: Option<String>,
-}
-
-/// The tag (with its current config) or Koji's `No such tagInfo` error.
-pub async fn tag_access_strict(db: &impl GenericClient, r: &InfoRef) -> KojiResult<TagAccess> {
-    let mut q = Select::new(
-        &[("id", "tag.id"), ("name", "tag.name"), ("locked", "tag_config.locked"), ("perm", "permissions.name")],
-        "tag JOIN tag_config ON tag_config.tag_id = tag.id AND tag_config.active \
-         LEFT JOIN permissions ON permissions.id = tag_config.perm_id",
-        "id",
-    );
-    lookup::name_or_id(&mut q, "tag", r)?;
-    let tag = q.fetch_one(db).await?.ok_or_else(|| KojiError::generic(format!("No such tagInfo: {r}")))?;
-    let text = |k: &str| tag.get(k).and_then(Value::as_str).map(str::to_owned);
-    Ok(TagAccess {
-        id: tag.get("id").and_then(Value::as_i64).unwrap_or_default() as i32,
-        name: text("name").unwrap_or_default(),
-        locked: tag.get("locked").is_some_and(Value::truthy),
-        perm: text("perm"),
-    })
-}
-
-/// Koji's `assert_tag_access`.
-async fn assert_tag_access(db: &impl GenericClient, tag: &TagAccess, user_id: i32, force: bool) -> KojiResult<()> {
-    let perms = db::perms::effective(db, user_id).await?;
-    let reason = if tag.locked {
-        "tag is locked".to_owned()
-    } else if let Some(needed) = tag.perm.as_ref().filter(|p| !perms.contains(p)) {
-        format!("tag requires {needed} permission")
-    } else {
-        return Ok(());
-    };
-    if force && perms.iter().any(|p| p == "admin") {
-        return Ok(());
-    }
-    Err(KojiError::not_allowed(reason))
-}
 
 async fn is_tagged(db: &impl GenericClient, tag_id: i32, build_id: i32) -> KojiResult<bool> {
     let st = db
@@ -73,9 +28,9 @@ pub async fn tag_build_bypass(ctx: &CallCtx, tag: &InfoRef, build: &BuildRef, fo
     let user_id = ctx.assert_perm("tag").await?.user_id;
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
-    let tag = tag_access_strict(&tx, tag).await?;
+    let tag = tags::config_strict(&tx, tag, None).await?;
     let build = build_row_strict(&tx, build).await?;
-    assert_tag_access(&tx, &tag, user_id, force).await?;
+    crate::tags::assert_tag_access(&tx, &tag, user_id, force).await?;
     if build.state != STATE_COMPLETE {
         return Err(not_complete(&build));
     }
@@ -121,9 +76,9 @@ pub async fn untag_build(
     };
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
-    let tag = tag_access_strict(&tx, tag).await?;
+    let tag = tags::config_strict(&tx, tag, None).await?;
     let build = build_row_strict(&tx, build).await?;
-    assert_tag_access(&tx, &tag, user_id, force).await?;
+    crate::tags::assert_tag_access(&tx, &tag, user_id, force).await?;
     let event = db::new_event(&tx).await?;
     let revoked =
         versioned::revoke(&tx, "tag_listing", &[("tag_id", &tag.id), ("build_id", &build.id)], event, user_id).await?;

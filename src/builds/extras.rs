@@ -1,10 +1,11 @@
 //! What a build carries besides its rpms: its types (`getBuildType`, the legacy `getMavenBuild`,
 //! `getWinBuild`, `getImageBuild`), its logs (`getBuildLogs`), and the storage volumes (`listVolumes`).
 
-use super::info::{BuildRef, build_row_strict, find_build_id};
+use super::info::build_row_strict;
 use crate::db::query::{QueryOpts, Select};
 use crate::fault::{KojiError, KojiResult};
 use crate::files::{blocking, io_error};
+use crate::lookup::{BuildRef, build_id};
 use crate::pathinfo::{BUILD_LOGS_RELDIR, PathInfo};
 use crate::rpc::CallCtx;
 use crate::xmlrpc::{Struct, Value};
@@ -62,7 +63,7 @@ pub async fn legacy_type_info(
     r: &BuildRef,
     strict: bool,
 ) -> KojiResult<Option<Struct>> {
-    let id = if strict { Some(build_row_strict(db, r).await?.id) } else { find_build_id(db, r).await? };
+    let id = if strict { Some(build_row_strict(db, r).await?.id) } else { build_id(db, r).await? };
     let Some(id) = id else { return Ok(None) };
     let info = kind.info_by_id(db, id).await?;
     if strict && info.is_none() {
@@ -74,7 +75,7 @@ pub async fn legacy_type_info(
 /// `getBuildType`: `{btype: typeinfo}`; the type info of new-style types comes from `extra['typeinfo']`, that
 /// of the legacy types from their tables.
 pub async fn build_type(db: &impl GenericClient, r: &BuildRef, strict: bool) -> KojiResult<Option<Struct>> {
-    let id = if strict { Some(build_row_strict(db, r).await?.id) } else { find_build_id(db, r).await? };
+    let id = if strict { Some(build_row_strict(db, r).await?.id) } else { build_id(db, r).await? };
     let Some(id) = id else { return Ok(None) };
     let st = db
         .prepare_cached(

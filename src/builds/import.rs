@@ -5,17 +5,19 @@
 //! build its `SOURCERPM` names, which must exist. Everything is checked before anything is written; the database
 //! rows and the file move then happen together (the move is undone if the commit fails).
 
-use super::info::{BuildRef, get_build};
-use super::nvr::{Nvr, Nvra};
+use super::info::get_build;
 use crate::db::builds::{
     self as build_db, BuildRow, NewBuild, STATE_CANCELED, STATE_DELETED, STATE_FAILED, state_name,
 };
 use crate::db::{self, rpms as rpm_db};
 use crate::fault::{KojiError, KojiResult};
 use crate::files::{blocking, io_error, move_and_symlink, unmove};
+use crate::lookup::{self, BuildRef};
 use crate::pathinfo::{PathInfo, rpm_relpath, sighdr_relpath};
 use crate::rpc::CallCtx;
+use crate::rpc::args::InfoRef;
 use crate::rpms::file::{RpmFile, md5_hex};
+use crate::rpms::nvra::Nvra;
 use crate::rpms::{RpmRef, get_rpm};
 use crate::uploads::upload_path;
 use crate::xmlrpc::Value;
@@ -31,22 +33,22 @@ async fn build_for(
     user_id: i32,
     event: i32,
 ) -> KojiResult<BuildRow> {
-    let nvr = match &rpm.sourcerpm {
-        None => Nvr { name: rpm.name.clone(), version: rpm.version.clone(), release: rpm.release.clone(), epoch: None },
-        Some(srpm) => Nvra::parse(srpm)?.nvr,
+    let (name, version, release) = match &rpm.sourcerpm {
+        None => (rpm.name.clone(), rpm.version.clone(), rpm.release.clone()),
+        Some(srpm) => {
+            let n = Nvra::parse(srpm)?;
+            (n.name, n.version, n.release)
+        }
     };
-    let existing = build_db::id_by_nvr(db, &nvr.name, &nvr.version, &nvr.release).await?;
-    let id = match (existing, rpm.is_source) {
+    let nvr = format!("{name}-{version}-{release}");
+    let found = BuildRef::Map { id: None, name: Some(name), version: Some(version), release: Some(release) };
+    let id = match (lookup::build_id(db, &found).await?, rpm.is_source) {
         (Some(id), _) => id,
         (None, false) => return Err(KojiError::generic(format!("No such build: {nvr}"))),
         (None, true) => {
-            let package_id = match build_db::package_id(db, &rpm.name).await? {
-                Some(id) => id,
-                None => {
-                    ctx.hub.verify_name_internal(&rpm.name)?;
-                    build_db::insert_package(db, &rpm.name).await?
-                }
-            };
+            // Koji's new_package: the name is checked even when the package exists already.
+            ctx.hub.verify_name_internal(&rpm.name)?;
+            let package_id = lookup::named_or_create(db, "package", &InfoRef::Name(rpm.name.clone())).await?.id;
             let new = NewBuild {
                 package_id,
                 version: &rpm.version,

@@ -1,11 +1,10 @@
 //! Builds: the `build` table with its package, owner, volume and creation event (`listBuilds`), and the
-//! submodules for single builds (`info`), N-V-R strings (`nvr`), what a build carries besides its rpms
+//! submodules for single builds (`info`), what a build carries besides its rpms
 //! (`extras`) and importing rpms into builds (`import`).
 
 pub mod extras;
 pub mod import;
 pub mod info;
-pub mod nvr;
 
 use crate::db::query::{QueryOpts, Select, TimeArg, escape_like, glob_to_like};
 use crate::fault::{KojiError, KojiResult};
@@ -73,8 +72,8 @@ pub fn decode_extra_fields(record: &mut Struct) {
 /// Koji's `get_build(buildInfo, strict=True)['id']` for callers holding an `InfoRef` (a build id or an N-V-R).
 pub async fn require_id(db: &impl GenericClient, r: &InfoRef) -> KojiResult<i32> {
     let build = match r {
-        InfoRef::Id(id) => info::BuildRef::Id(*id),
-        InfoRef::Name(nvr) => info::BuildRef::Nvr(nvr.clone()),
+        InfoRef::Id(id) => lookup::BuildRef::Id(*id),
+        InfoRef::Name(nvr) => lookup::BuildRef::Nvr(nvr.clone()),
         InfoRef::Map { .. } => return Err(KojiError::generic("did not provide name, version, and release")),
     };
     Ok(info::build_row_strict(db, &build).await?.id)

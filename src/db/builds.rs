@@ -1,5 +1,5 @@
-//! The `build`, `package` and `build_types` tables: the fixed statements the build code needs (lookups, the
-//! insert of an imported build). List queries go through `db::query::Select` in `crate::builds`.
+//! The `build` and `build_types` tables: the fixed statements the build code needs (the row by id, the insert of
+//! an imported build). List queries go through `db::query::Select` in `crate::builds`.
 
 use crate::fault::KojiResult;
 use deadpool_postgres::GenericClient;
@@ -55,26 +55,6 @@ pub async fn row_by_id(db: &impl GenericClient, id: i32) -> KojiResult<Option<Bu
         volume_name: r.get(7),
         draft: r.get(8),
     }))
-}
-
-pub async fn id_by_nvr(db: &impl GenericClient, name: &str, version: &str, release: &str) -> KojiResult<Option<i32>> {
-    let st = db
-        .prepare_cached(
-            "SELECT build.id FROM build JOIN package ON package.id = build.pkg_id \
-             WHERE package.name = $1 AND build.version = $2 AND build.release = $3",
-        )
-        .await?;
-    Ok(db.query_opt(&st, &[&name, &version, &release]).await?.map(|r| r.get(0)))
-}
-
-pub async fn package_id(db: &impl GenericClient, name: &str) -> KojiResult<Option<i32>> {
-    let st = db.prepare_cached("SELECT id FROM package WHERE name = $1").await?;
-    Ok(db.query_opt(&st, &[&name]).await?.map(|r| r.get(0)))
-}
-
-pub async fn insert_package(db: &impl GenericClient, name: &str) -> KojiResult<i32> {
-    let st = db.prepare_cached("INSERT INTO package (name) VALUES ($1) RETURNING id").await?;
-    Ok(db.query_one(&st, &[&name]).await?.get(0))
 }
 
 /// A build as an import creates it: COMPLETE on the DEFAULT volume, started and completed now, no task.

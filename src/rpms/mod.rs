@@ -2,15 +2,16 @@
 //! (`file`: the header fields Koji imports, `getRPMHeaders`).
 
 pub mod file;
+pub mod nvra;
 
 use crate::builds::decode_extra_fields;
-use crate::builds::nvr::Nvra;
 use crate::db::query::{QueryOpts, Select};
 use crate::fault::{KojiError, KojiResult};
 use crate::lookup;
 use crate::rpc::args::{Flag, InfoRef, OneOrMany};
 use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
+use nvra::Nvra;
 use serde::Deserialize;
 
 /// Koji's rpm record (`get_rpm`; `listRPMs` adds `nvr`).
@@ -69,9 +70,9 @@ impl RpmRef {
                 Err(_) => {
                     let n = Nvra::parse(text)?;
                     RpmKey::Nvra {
-                        name: n.nvr.name,
-                        version: n.nvr.version,
-                        release: n.nvr.release,
+                        name: n.name,
+                        version: n.version,
+                        release: n.release,
                         arch: n.arch,
                         location: n.location,
                     }

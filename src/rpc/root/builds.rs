@@ -2,9 +2,10 @@
 
 use crate::archives::{self, ArchiveFilter};
 use crate::builds::extras::{self, LegacyType};
-use crate::builds::info::{self, BuildRef};
+use crate::builds::info;
 use crate::db::query::QueryOpts;
 use crate::fault::KojiResult;
+use crate::lookup::{self, BuildRef};
 use crate::rpc::CallCtx;
 use crate::rpc::args::Flag;
 use crate::rpc::registry::Registry;
@@ -52,7 +53,7 @@ async fn find_build_id(ctx: CallCtx, a: FindBuildId) -> KojiResult<Option<i32>> 
     if a.strict.0 {
         return Ok(Some(info::build_row_strict(&db, &a.X).await?.id));
     }
-    info::find_build_id(&db, &a.X).await
+    lookup::build_id(&db, &a.X).await
 }
 
 async fn get_build_type(ctx: CallCtx, a: BuildInfo) -> KojiResult<Option<Struct>> {

@@ -1,8 +1,9 @@
 //! Tagging builds and reading what is tagged: decode, call `crate::tagging` / `crate::tagged`, encode.
 
-use crate::builds::info::BuildRef;
 use crate::db::query::QueryOpts;
-use crate::fault::{KojiError, KojiResult};
+use crate::db::tags;
+use crate::fault::KojiResult;
+use crate::lookup::BuildRef;
 use crate::rpc::CallCtx;
 use crate::rpc::args::{Flag, InfoRef, OneOrMany};
 use crate::rpc::registry::Registry;
@@ -65,9 +66,9 @@ impl ListTagged {
 
     /// The tag as of `event`; a missing tag is an error when `strict`, else an empty answer (None here).
     async fn tag_id(&self, ctx: &CallCtx) -> KojiResult<Option<i32>> {
-        match tagged::tag_id_at(&ctx.db().await?, &self.tag, self.event).await? {
-            Some(id) => Ok(Some(id)),
-            None if self.strict.0 => Err(KojiError::generic(format!("No such tagInfo: {}", self.tag))),
+        match tags::config(&ctx.db().await?, &self.tag, self.event).await? {
+            Some(tag) => Ok(Some(tag.id)),
+            None if self.strict.0 => Err(tags::no_such_tag(&self.tag)),
             None => Ok(None),
         }
     }
