@@ -155,14 +155,9 @@ fn import_then_inspect_builds_and_rpms() {
     assert_eq!(rpm_md5(&std::fs::read(cached).unwrap()), sighash);
 
     let anon = KojiCli::anon(&hub);
-    // buildinfo: getBuild, the legacy type lookups, listArchives (four times), listRPMs and a multicall of
-    // queryRPMSigs. The CLI's own handler runs on a session whose listTags (the tags module's call, which
-    // lists the build's tags) is stubbed out.
-    let out = anon.python(
-        "import koji, os, types\nfrom koji_cli.commands import anon_handle_buildinfo\n\
-         s = koji.ClientSession(os.environ['KOJI_URL'])\ns.listTags = lambda *a, **kw: []\n\
-         anon_handle_buildinfo(types.SimpleNamespace(force_auth=False), s, ['hello-koji-1.0-1'])\n",
-    );
+    // buildinfo: getBuild, listTags, the legacy type lookups, listArchives (four times), listRPMs and a
+    // multicall of queryRPMSigs.
+    let out = anon.run(&["buildinfo", "hello-koji-1.0-1"]);
     out.assert_success();
     let build_id = db.psql("SELECT id FROM build").trim().to_owned();
     let lines: Vec<&str> = out.stdout.lines().collect();
@@ -277,28 +272,6 @@ fn rpm_md5(bytes: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
 }
 
-/// A tag made directly in the database (creating tags is another module's work): current config with an
-/// optional required permission and lock, created by kojiadmin.
-fn create_tag(db: &DbInfo, name: &str, perm: Option<&str>, locked: bool) {
-    let perm = perm.map_or("NULL".to_owned(), |p| format!("(SELECT id FROM permissions WHERE name = '{p}')"));
-    db.psql(&format!(
-        "INSERT INTO tag (name) VALUES ('{name}'); \
-         INSERT INTO tag_config (tag_id, perm_id, locked, creator_id) SELECT t.id, {perm}, {locked}, u.id \
-         FROM tag t, users u WHERE t.name = '{name}' AND u.name = 'kojiadmin'"
-    ));
-}
-
-/// Puts `package` on `tag`'s package list (owned by kojiadmin), blocked or not.
-fn list_package(db: &DbInfo, tag: &str, package: &str, blocked: bool) {
-    let from = format!(
-        "FROM package p, tag t, users u WHERE p.name = '{package}' AND t.name = '{tag}' AND u.name = 'kojiadmin'"
-    );
-    db.psql(&format!(
-        "INSERT INTO tag_packages (package_id, tag_id, blocked, creator_id) SELECT p.id, t.id, {blocked}, u.id {from}; \
-         INSERT INTO tag_package_owners (package_id, tag_id, owner, creator_id) SELECT p.id, t.id, u.id, u.id {from}"
-    ));
-}
-
 fn import(cli: &KojiCli, pkg: &Package) {
     cli.run(&["import", s(&pkg.srpm), s(&pkg.noarch), s(&pkg.binary)]).assert_success();
 }
@@ -324,12 +297,13 @@ fn tagging_untagging_and_tag_listings() {
         import(&admin, pkg);
     }
     admin.run(&["import", s(&other.srpm)]).assert_success();
-    create_tag(&db, "dest", None, false);
-    create_tag(&db, "admin-only", Some("admin"), false);
-    create_tag(&db, "frozen", None, true);
+    // Tags and package lists through the tags module's commands; frozen is locked once its list is set.
     for tag in ["dest", "admin-only", "frozen"] {
-        list_package(&db, tag, "hello-koji", false);
+        admin.run(&["add-tag", tag]).assert_success();
+        admin.run(&["add-pkg", "--owner", "kojiadmin", tag, "hello-koji"]).assert_success();
     }
+    admin.run(&["edit-tag", "--perm", "admin", "admin-only"]).assert_success();
+    admin.run(&["edit-tag", "--lock", "frozen"]).assert_success();
     hub.create_user("tagger", USER_PW, false);
     hub.create_user("plain", USER_PW, false);
     admin.run(&["grant-permission", "tag", "tagger"]).assert_success();
@@ -361,7 +335,7 @@ fn tagging_untagging_and_tag_listings() {
     );
 
     // list-builds sorts on the client, by build id unless told otherwise.
-    let out = KojiCli::anon(&hub).run(&["list-builds", "--quiet", "--prefix", "hello", "-k", "build_id", "-r"]);
+    let out = KojiCli::anon(&hub).run(&["list-builds", "--quiet", "--package", "hello-koji", "-k", "build_id", "-r"]);
     let listed: Vec<&str> = out.stdout.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
     assert_eq!(listed, ["hello-koji-1.0-2", "hello-koji-1.0-1"]);
 
@@ -448,6 +422,39 @@ fn tagging_untagging_and_tag_listings() {
     assert_eq!(nvrs(&pair[1]), ["hello-koji-1.0-1"]);
     let out = anon.run(&["call", "listTagged", "nosuch"]);
     assert!(out.stderr.contains("No such tagInfo: 'nosuch'"), "{}", out.stderr);
+
+    // list-tagged prints the rows sorted; its --latest, --rpms/--arch and --sigs variants.
+    let row = |nvr: &str, tag: &str| format!("{nvr:<40}  {tag:<20}  kojiadmin");
+    let tagged_header = latest_header.clone();
+    let out = anon.run(&["list-tagged", "dest"]);
+    out.assert_success();
+    assert_eq!(
+        out.stdout,
+        format!("{tagged_header}{}\n{}\n", row("hello-koji-1.0-1", "dest"), row("hello-koji-1.0-2", "dest"))
+    );
+    let out = anon.run(&["list-tagged", "--quiet", "--latest", "dest", "hello-koji"]);
+    assert_eq!(out.stdout, format!("{}\n", row("hello-koji-1.0-1", "dest")));
+    let out = anon.run(&["list-tagged", "--quiet", "--latest", "--rpms", "dest"]);
+    let arch_rpm = format!("hello-koji-1.0-1.{}", v1.arch);
+    let mut expected = vec!["hello-koji-1.0-1.src", "hello-koji-data-1.0-1.noarch", arch_rpm.as_str()];
+    expected.sort();
+    assert_eq!(out.stdout.lines().collect::<Vec<_>>(), expected);
+    let out = anon.run(&["list-tagged", "--quiet", "--arch", "noarch", "--sigs", "dest"]);
+    assert_eq!(out.stdout, " hello-koji-data-1.0-1.noarch\n hello-koji-data-1.0-2.noarch\n", "unsigned: empty key");
+    let out = anon.run(&["list-tagged", "--quiet", "--paths", "--latest", "dest"]);
+    assert_eq!(out.stdout, format!("{:<40}  {:<20}  kojiadmin\n", "/mnt/koji/packages/hello-koji/1.0/1", "dest"));
+    let out = anon.run(&["list-tagged", "--quiet", "--event", &first_event, "dest"]);
+    assert!(out.stdout.ends_with(&format!("{}\n", row("hello-koji-1.0-1", "dest"))), "{}", out.stdout);
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    let out = anon.run(&["list-tagged", "nosuch"]);
+    assert!(out.stderr.contains("No such tag: nosuch"), "{}", out.stderr);
+
+    // buildinfo lists the build's tags (the tags module's listTags reads these listings).
+    let out = anon.run(&["buildinfo", "hello-koji-1.0-1"]);
+    let tags_line = out.stdout.lines().find(|l| l.starts_with("Tags: ")).unwrap_or_default().to_owned();
+    let mut tags: Vec<&str> = tags_line["Tags: ".len()..].split_whitespace().collect();
+    tags.sort();
+    assert_eq!(tags, ["admin-only", "dest", "frozen"], "{}", out.stdout);
     assert_eq!(call_json(&anon, &["listTagged", "nosuch", "strict=False"]), serde_json::json!([]));
 
     // Untagging: untagBuild needs a login and the tag's access; untagBuildBypass the tag permission.
@@ -467,7 +474,12 @@ fn tagging_untagging_and_tag_listings() {
         assert!(out.stderr.contains(fault), "{args:?}: {}", out.stderr);
     }
     assert_eq!(build_tables(&db), before);
-    plain.run(&["call", "untagBuild", "dest", "other-1.0-1"]).assert_success();
+    // untag-build finds the listing through queryHistory, then calls untagBuild; any logged-in user may untag
+    // from a tag without a lock or perm.
+    plain.run(&["untag-build", "dest", "other-1.0-1"]).assert_success();
+    let out = admin.run(&["untag-build", "dest", "other-1.0-1"]);
+    assert_eq!(out.status, 1);
+    assert!(out.stderr.contains("Build other-1.0-1 not in tag dest"), "{}", out.stderr);
     let out = admin.run(&["call", "untagBuild", "dest", "other-1.0-1"]);
     assert!(out.stderr.contains("TagError: build other-1.0-1 not in tag dest"), "{}", out.stderr);
     let before = build_tables(&db);
@@ -491,18 +503,16 @@ fn tagging_untagging_and_tag_listings() {
     assert_eq!(out.stdout, "hello-koji-1.0-2\nother-1.0-1\n");
     let out = anon.run(&["list-untagged", "--paths"]);
     assert_eq!(out.stdout, "/mnt/koji/packages/hello-koji/1.0/2\n/mnt/koji/packages/other/1.0/1\n");
+    assert_eq!(anon.run(&["list-untagged", "other"]).stdout, "other-1.0-1\n");
+    let out = anon.run(&["list-untagged", "nosuch"]);
+    assert!(out.stderr.contains("No such package: nosuch"), "{}", out.stderr);
 
     // Inheritance: `child` inherits `dest`, which holds hello-koji-1.0-1 now; child's own listing comes first and
     // wins `latest`; a package arrives only if the link's pkg_filter admits it and child does not block it.
-    create_tag(&db, "child", None, false);
-    list_package(&db, "dest", "other", false);
+    admin.run(&["add-pkg", "--owner", "kojiadmin", "dest", "other"]).assert_success();
     admin.run(&["call", "tagBuildBypass", "dest", "other-1.0-1"]).assert_success();
+    admin.run(&["add-tag", "child", "--parent", "dest"]).assert_success();
     admin.run(&["call", "tagBuildBypass", "child", "hello-koji-1.0-2"]).assert_success();
-    db.psql(
-        "INSERT INTO tag_inheritance (tag_id, parent_id, priority, creator_id) \
-         SELECT c.id, p.id, 10, u.id FROM tag c, tag p, users u \
-         WHERE c.name = 'child' AND p.name = 'dest' AND u.name = 'kojiadmin'",
-    );
     let tag_of = |b: &serde_json::Value| format!("{}@{}", b["nvr"].as_str().unwrap(), b["tag_name"].as_str().unwrap());
     let listed =
         |args: &[&str]| -> Vec<String> { call_json(&anon, args).as_array().unwrap().iter().map(tag_of).collect() };
@@ -516,10 +526,13 @@ fn tagging_untagging_and_tag_listings() {
     assert_eq!(latest, ["hello-koji-1.0-2@child", "other-1.0-1@dest"]);
     let out = anon.run(&["latest-build", "--quiet", "child", "other"]);
     assert_eq!(out.stdout, format!("{:<40}  {:<20}  kojiadmin\n", "other-1.0-1", "dest"));
-    db.psql("UPDATE tag_inheritance SET pkg_filter = '^hello'");
+    let out = anon.run(&["list-tagged", "--quiet", "--inherit", "--latest", "child"]);
+    assert_eq!(out.stdout, format!("{}\n{}\n", row("hello-koji-1.0-2", "child"), row("other-1.0-1", "dest")));
+    admin.run(&["edit-tag-inheritance", "child", "dest", "--pkg-filter", "^hello"]).assert_success();
     assert_eq!(listed(&["getLatestBuilds", "child"]), ["hello-koji-1.0-2@child"]);
-    db.psql("UPDATE tag_inheritance SET pkg_filter = NULL");
-    list_package(&db, "child", "other", true);
+    admin.run(&["edit-tag-inheritance", "child", "dest", "--pkg-filter", "(hello|oth)"]).assert_success();
+    assert_eq!(listed(&["getLatestBuilds", "child"]).len(), 2);
+    admin.run(&["block-pkg", "child", "other"]).assert_success();
     assert_eq!(listed(&["getLatestBuilds", "child"]), ["hello-koji-1.0-2@child"]);
     let pair = call_json(&anon, &["listTaggedRPMS", "child", "inherit=True"]);
     assert_eq!(
