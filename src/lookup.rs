@@ -170,4 +170,12 @@ mod tests {
             assert_eq!(parse_nvr(bad).unwrap_err(), KojiError::generic(format!("invalid format: {bad}")));
         }
     }
+
+    #[test]
+    fn build_refs_show_as_pythons_repr() {
+        assert_eq!(BuildRef::Nvr("foo-1-1".into()).repr(), "'foo-1-1'");
+        assert_eq!(BuildRef::Id(7).repr(), "7");
+        let map = BuildRef::Map { id: None, name: Some("foo".into()), version: Some("1".into()), release: None };
+        assert_eq!(map.repr(), "{'name': 'foo', 'version': '1'}");
+    }
 }
