@@ -1,6 +1,7 @@
 //! koji-rs: a Koji hub and builder, wire-compatible with Koji 1.36, built as an actor system.
 
 pub mod actors;
+pub mod archives;
 pub mod auth;
 pub mod builder;
 pub mod buildroots;
@@ -10,20 +11,27 @@ pub mod config;
 pub mod db;
 pub mod events;
 pub mod fault;
+pub mod files;
 pub mod history;
 pub mod hosts;
 pub mod lookup;
 pub mod metrics;
 pub mod notify;
 pub mod packages;
+pub mod pathinfo;
 pub mod protocol;
 pub mod repos;
 pub mod rpc;
+pub mod rpms;
 pub mod scheduler;
+pub mod search;
 pub mod startup;
+pub mod tagged;
+pub mod tagging;
 pub mod tags;
 pub mod targets;
 pub mod tasks;
+pub mod uploads;
 pub mod users;
 pub mod web;
 pub mod xmlrpc;

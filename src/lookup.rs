@@ -71,6 +71,23 @@ pub enum BuildRef {
     Map { id: Option<i64>, name: Option<String>, version: Option<String>, release: Option<String> },
 }
 
+impl BuildRef {
+    /// Python's `repr` of the argument, as Koji's `No such build: %r` shows it.
+    pub fn repr(&self) -> String {
+        match self {
+            BuildRef::Nvr(s) => format!("'{s}'"),
+            BuildRef::Map { id: None, name, version, release } => {
+                let fields: Vec<String> = [("name", name), ("version", version), ("release", release)]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| format!("'{k}': '{v}'")))
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for BuildRef {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
@@ -112,7 +129,7 @@ pub async fn build_id(db: &impl GenericClient, r: &BuildRef) -> KojiResult<Optio
         BuildRef::Map { name: Some(n), version: Some(v), release: Some(rel), .. } => {
             (n.clone(), v.clone(), rel.clone())
         }
-        BuildRef::Map { .. } => return Err(KojiError::generic(format!("Invalid build info: {r}"))),
+        BuildRef::Map { .. } => return Err(KojiError::generic("did not provide name, version, and release")),
     };
     let st = db
         .prepare_cached(
@@ -122,7 +139,6 @@ pub async fn build_id(db: &impl GenericClient, r: &BuildRef) -> KojiResult<Optio
         .await?;
     Ok(db.query_opt(&st, &[&name, &version, &release]).await?.map(|r| r.get(0)))
 }
-
 
 /// Koji's `get_id(table, info, strict=True)`: the id, or Koji's "No such entry" fault.
 pub async fn require_id(db: &impl GenericClient, table: &'static str, r: &InfoRef) -> KojiResult<i32> {
@@ -153,5 +169,13 @@ mod tests {
         for bad in ["bash", "bash-5.2", "bash-5.2-", "bash--1"] {
             assert_eq!(parse_nvr(bad).unwrap_err(), KojiError::generic(format!("invalid format: {bad}")));
         }
+    }
+
+    #[test]
+    fn build_refs_show_as_pythons_repr() {
+        assert_eq!(BuildRef::Nvr("foo-1-1".into()).repr(), "'foo-1-1'");
+        assert_eq!(BuildRef::Id(7).repr(), "7");
+        let map = BuildRef::Map { id: None, name: Some("foo".into()), version: Some("1".into()), release: None };
+        assert_eq!(map.repr(), "{'name': 'foo', 'version': '1'}");
     }
 }

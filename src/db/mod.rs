@@ -3,12 +3,14 @@
 //! PostgreSQL is the source of truth; actors only cache. Every statement goes through `prepare_cached`, and
 //! rows are turned into XML-RPC structs keyed by the column aliases, which are Koji's field names.
 
+pub mod builds;
 pub mod channels;
 pub mod hosts;
 pub mod hosts_live;
 pub mod migrate;
 pub mod perms;
 pub mod query;
+pub mod rpms;
 pub mod scheduler;
 pub mod sessions;
 pub mod tags;

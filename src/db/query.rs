@@ -50,6 +50,14 @@ impl Select {
         self
     }
 
+    /// `column` for several fixed columns at once (a type's extra fields, say).
+    pub fn add_columns(&mut self, columns: &[(&'static str, &'static str)]) -> &mut Self {
+        for (alias, expr) in columns {
+            self.column(*alias, *expr);
+        }
+        self
+    }
+
     /// Appends a join (`LEFT JOIN x ON ...`) to the FROM clause.
     pub fn join(&mut self, join: &str) -> &mut Self {
         self.from.push(' ');
@@ -150,6 +158,12 @@ impl Select {
             });
         }
         Ok(Value::Array(out))
+    }
+
+    /// Every row in the default order, for callers that post-process the records (inheritance walks, `latest`
+    /// selection) before anything goes out.
+    pub async fn structs(&self, db: &impl GenericClient) -> KojiResult<Vec<Struct>> {
+        self.rows(db).await?.iter().map(super::row_to_struct).collect()
     }
 
     /// The first row in the default order, for lookups of one record (`getHost`, `getChannel`).

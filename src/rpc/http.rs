@@ -2,7 +2,8 @@
 //!
 //! Non-POST → 405 with `Allow: POST`; an empty body → 400; everything else, including malformed XML, an oversized
 //! request, a bad session and an unknown method, is HTTP 200 with an XML-RPC fault, because the client retries any
-//! non-2xx answer for minutes. Every response carries `Koji-Version`.
+//! non-2xx answer for minutes. Every response carries `Koji-Version`. A body sent as `application/octet-stream` is
+//! an upload chunk (Koji's fast upload, `crate::uploads`), answered like a call.
 
 use super::{CallCtx, Hub, PeerCert, RequestState};
 use crate::actors::{
@@ -10,6 +11,7 @@ use crate::actors::{
     session_registry::{Committed, SessionAuth, Validate},
 };
 use crate::fault::{KojiError, KojiResult};
+use crate::uploads::Upload;
 use crate::xmlrpc::{self, Limits};
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use futures_util::StreamExt;
@@ -117,7 +119,10 @@ async fn xmlrpc_endpoint(req: HttpRequest, payload: web::Payload, hub: web::Data
     let is_upload =
         req.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"));
     if is_upload {
-        return fault_reply(&KojiError::generic("raw uploads are not supported by this hub yet"));
+        return match upload(&req, hub, payload).await {
+            Ok(value) => xml_reply(xmlrpc::encode_response(&value)),
+            Err(e) => fault_reply(&e),
+        };
     }
     let body = match read_body(payload, hub.config.max_request_length).await {
         Ok(Some(b)) => b,
@@ -127,9 +132,8 @@ async fn xmlrpc_endpoint(req: HttpRequest, payload: web::Payload, hub: web::Data
     if body.is_empty() {
         return HttpResponse::BadRequest().content_type("text/plain").body("Bad Request\nEmpty request body.\n");
     }
-    if hub.config.server_offline {
-        let msg = hub.config.offline_message.clone().unwrap_or_else(|| "server is offline".into());
-        return fault_reply(&KojiError::ServerOffline(msg));
+    if let Some(offline) = offline(&hub) {
+        return fault_reply(&offline);
     }
     let call = match xmlrpc::parse_method_call(&body, Limits::default()) {
         Ok(c) => c,
@@ -144,7 +148,16 @@ async fn xmlrpc_endpoint(req: HttpRequest, payload: web::Payload, hub: web::Data
     }
 }
 
-async fn handle_call(req: &HttpRequest, hub: Arc<Hub>, call: xmlrpc::MethodCall) -> KojiResult<xmlrpc::Value> {
+/// `ServerOffline`'s fault, when the hub is configured offline.
+fn offline(hub: &Hub) -> Option<KojiError> {
+    hub.config.server_offline.then(|| {
+        KojiError::ServerOffline(hub.config.offline_message.clone().unwrap_or_else(|| "server is offline".into()))
+    })
+}
+
+/// The call context of one request: its session (validated against the callnum rules for `method`), peer and
+/// certificate, with `LockOut` enforced.
+async fn request_context(req: &HttpRequest, hub: Arc<Hub>, method: &str) -> KojiResult<CallCtx> {
     let peer_ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into());
     let hostip = client_address(req, &hub);
     let creds = SessionHeaders::from_request(req, hub.config.disable_url_sessions)?;
@@ -158,7 +171,7 @@ async fn handle_call(req: &HttpRequest, hub: Arc<Hub>, call: xmlrpc::MethodCall)
                     key: c.key.clone(),
                     hostip: hostip.clone(),
                     callnum: c.callnum,
-                    method: call.method.clone(),
+                    method: method.to_owned(),
                 },
             )
             .await
@@ -167,18 +180,46 @@ async fn handle_call(req: &HttpRequest, hub: Arc<Hub>, call: xmlrpc::MethodCall)
     };
     let cert = req.conn_data::<PeerCert>().cloned();
     let state = Rc::new(RequestState::new(auth, creds.as_ref().and_then(|c| c.callnum), peer_ip, hostip, cert));
-    let ctx = CallCtx { hub: hub.clone(), req: state.clone() };
-    if hub.config.lock_out
-        && !["login", "sslLogin", "logout"].contains(&call.method.as_str())
-        && !ctx.has_perm("admin").await?
-    {
+    let ctx = CallCtx { hub, req: state };
+    if ctx.hub.config.lock_out && !["login", "sslLogin", "logout"].contains(&method) && !ctx.has_perm("admin").await? {
         return Err(KojiError::ServerOffline("Server disabled for maintenance".into()));
     }
+    Ok(ctx)
+}
+
+async fn handle_call(req: &HttpRequest, hub: Arc<Hub>, call: xmlrpc::MethodCall) -> KojiResult<xmlrpc::Value> {
+    let ctx = request_context(req, hub, &call.method).await?;
     let result = super::call(&ctx, &call.method, call.params).await;
+    let state = &ctx.req;
     if let (true, Some(SessionAuth::LoggedIn(s)), Some(callnum)) = (state.wrote(), &state.auth, state.callnum) {
-        hub.sessions.get().do_send(Committed { id: s.id, callnum });
+        ctx.hub.sessions.get().do_send(Committed { id: s.id, callnum });
     }
     result
+}
+
+/// A raw upload chunk (Koji's `handle_upload`), streamed to its file as it arrives. It writes no database row,
+/// so like a read it leaves the session's stored callnum alone and a client retry of the chunk is accepted.
+async fn upload(req: &HttpRequest, hub: Arc<Hub>, payload: web::Payload) -> KojiResult<xmlrpc::Value> {
+    let result = receive_chunk(req, hub, payload).await;
+    // Counted like a call, under the name the client uses for it.
+    metrics::counter!("koji_rpc_calls_total", "method" => "rawUpload").increment(1);
+    if let Err(e) = &result {
+        metrics::counter!("koji_rpc_faults_total", "code" => e.code().to_string()).increment(1);
+    }
+    result
+}
+
+async fn receive_chunk(req: &HttpRequest, hub: Arc<Hub>, mut payload: web::Payload) -> KojiResult<xmlrpc::Value> {
+    if let Some(offline) = offline(&hub) {
+        return Err(offline);
+    }
+    let ctx = request_context(req, hub, "rawUpload").await?;
+    let mut upload = Upload::start(&ctx, req.query_string()).await?;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| KojiError::generic(format!("error reading upload: {e}")))?;
+        upload.write(chunk.to_vec()).await?;
+    }
+    Ok(xmlrpc::Value::Struct(upload.finish().await?))
 }
 
 /// `Koji-Session-Id`/`-Key`/`-Callnum` headers, or the legacy query-string form unless `DisableURLSessions`.

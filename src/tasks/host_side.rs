@@ -7,7 +7,8 @@ use crate::fault::{KojiError, KojiResult};
 use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
 
-async fn assert_host(db: &impl GenericClient, host: i32, task: i32) -> KojiResult<q::TaskCore> {
+/// Koji's `Task.assertHost`: the task is OPEN on `host` (also what lets a host upload into its directory).
+pub async fn assert_host(db: &impl GenericClient, host: i32, task: i32) -> KojiResult<q::TaskCore> {
     let t = q::core_for_update(db, task).await?.ok_or_else(|| KojiError::generic(format!("No such task: {task}")))?;
     if t.state != q::OPEN || t.host_id != Some(host) {
         return Err(KojiError::not_allowed(format!("host {host} does not own task {task}")));

@@ -1,13 +1,18 @@
 //! Koji's RootExports: the top-level methods, one file per concern.
 
 pub mod buildroots;
+pub mod builds;
 pub mod channels;
 pub mod history;
 pub mod hosts;
+pub mod imports;
 pub mod listings;
 pub mod misc;
 pub mod packages;
 pub mod repos;
+pub mod rpms;
+pub mod search;
+pub mod tagging;
 pub mod tags;
 pub mod targets;
 pub mod tasks;
@@ -17,13 +22,18 @@ use super::registry::Registry;
 
 pub fn register(r: &mut Registry) {
     buildroots::register(r);
+    builds::register(r);
     channels::register(r);
     history::register(r);
     hosts::register(r);
+    imports::register(r);
     listings::register(r);
     misc::register(r);
     packages::register(r);
     repos::register(r);
+    rpms::register(r);
+    search::register(r);
+    tagging::register(r);
     tags::register(r);
     targets::register(r);
     tasks::register(r);

@@ -1,11 +1,17 @@
-//! Builds: the `build` table with its package, owner, volume and creation event (`listBuilds`).
+//! Builds: the `build` table with its package, owner, volume and creation event (`listBuilds`), and the
+//! submodules for single builds (`info`), what a build carries besides its rpms
+//! (`extras`) and importing rpms into builds (`import`).
+
+pub mod extras;
+pub mod import;
+pub mod info;
 
 use crate::db::query::{QueryOpts, Select, TimeArg, escape_like, glob_to_like};
 use crate::fault::{KojiError, KojiResult};
 use crate::lookup;
 use crate::rpc::CallCtx;
 use crate::rpc::args::InfoRef;
-use crate::xmlrpc::Value;
+use crate::xmlrpc::{Struct, Value};
 use deadpool_postgres::GenericClient;
 use serde::Deserialize;
 
@@ -45,48 +51,32 @@ pub const BUILD_FROM: &str = "build LEFT JOIN events ON build.create_event = eve
      LEFT JOIN package ON build.pkg_id = package.id LEFT JOIN volume ON build.volume_id = volume.id \
      LEFT JOIN users ON build.owner = users.id LEFT JOIN users AS promoter ON build.promoter = promoter.id";
 
-/// `extra` is stored as JSON text; clients get the decoded structure.
+/// `extra` is stored as JSON text; clients get the decoded structure (Koji's `_fix_extra_field`).
 pub fn decode_extra(rows: &mut Value) {
     let Value::Array(rows) = rows else { return };
     for row in rows {
-        if let Value::Struct(s) = row
-            && let Some(Value::String(text)) = s.get("extra")
-        {
-            let decoded = serde_json::from_str(text).map(crate::db::json_to_value).unwrap_or(Value::Nil);
-            s.insert("extra".into(), decoded);
+        if let Value::Struct(s) = row {
+            decode_extra_fields(s);
         }
     }
 }
 
-/// Koji's `get_build(buildInfo, strict=True)['id']` for a build id or an `N-V-R` string.
-pub async fn require_id(db: &impl GenericClient, r: &InfoRef) -> KojiResult<i32> {
-    let row = match r {
-        InfoRef::Id(id) => match i32::try_from(*id) {
-            Ok(id) => db.query_opt(&db.prepare_cached("SELECT id FROM build WHERE id = $1").await?, &[&id]).await?,
-            Err(_) => None,
-        },
-        InfoRef::Name(nvr) => match split_nvr(nvr) {
-            Some((name, version, release)) => {
-                let st = db
-                    .prepare_cached(
-                        "SELECT build.id FROM build JOIN package ON package.id = build.pkg_id \
-                         WHERE package.name = $1 AND build.version = $2 AND build.release = $3",
-                    )
-                    .await?;
-                db.query_opt(&st, &[&name, &version, &release]).await?
-            }
-            None => None,
-        },
-        InfoRef::Map { .. } => return Err(KojiError::generic("did not provide name, version, and release")),
-    };
-    row.map(|r| r.get(0)).ok_or_else(|| KojiError::generic(format!("No such build: {r}")))
+/// `decode_extra` for one record (builds, rpms and archives all store `extra` as JSON text).
+pub fn decode_extra_fields(record: &mut Struct) {
+    if let Some(Value::String(text)) = record.get("extra") {
+        let decoded = serde_json::from_str(text).map(crate::db::json_to_value).unwrap_or(Value::Nil);
+        record.insert("extra".into(), decoded);
+    }
 }
 
-/// `name-version-release`: version and release never contain a dash, the name may.
-fn split_nvr(nvr: &str) -> Option<(&str, &str, &str)> {
-    let (rest, release) = nvr.rsplit_once('-')?;
-    let (name, version) = rest.rsplit_once('-')?;
-    (!name.is_empty() && !version.is_empty() && !release.is_empty()).then_some((name, version, release))
+/// Koji's `get_build(buildInfo, strict=True)['id']` for callers holding an `InfoRef` (a build id or an N-V-R).
+pub async fn require_id(db: &impl GenericClient, r: &InfoRef) -> KojiResult<i32> {
+    let build = match r {
+        InfoRef::Id(id) => lookup::BuildRef::Id(*id),
+        InfoRef::Name(nvr) => lookup::BuildRef::Nvr(nvr.clone()),
+        InfoRef::Map { .. } => return Err(KojiError::generic("did not provide name, version, and release")),
+    };
+    Ok(info::build_row_strict(db, &build).await?.id)
 }
 
 #[derive(Debug, Default, Deserialize)]

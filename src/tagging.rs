@@ -1,0 +1,96 @@
+//! Tagging and untagging builds directly (`tagBuildBypass`, `untagBuild`, `untagBuildBypass`): the versioned
+//! `tag_listing` table, changed by revoke + insert under one event.
+//!
+//! Koji's hub runs these through its `tag` policy, which its default configuration does not define; a missing
+//! policy allows (`MissingPolicyOk`), so what remains is Koji's tag access check (`tags::assert_tag_access`): a
+//! locked tag refuses everyone, a tag with a `perm` refuses users without that permission, and an admin may
+//! override either with `force`.
+
+use crate::builds::info::build_row_strict;
+use crate::db::builds::{BuildRow, STATE_COMPLETE, state_name};
+use crate::db::{self, tags, versioned};
+use crate::fault::{KojiError, KojiResult};
+use crate::lookup::BuildRef;
+use crate::rpc::CallCtx;
+use crate::rpc::args::InfoRef;
+use deadpool_postgres::GenericClient;
+
+async fn is_tagged(db: &impl GenericClient, tag_id: i32, build_id: i32) -> KojiResult<bool> {
+    let st = db
+        .prepare_cached("SELECT 1 FROM tag_listing WHERE tag_id = $1 AND build_id = $2 AND active FOR UPDATE")
+        .await?;
+    Ok(db.query_opt(&st, &[&tag_id, &build_id]).await?.is_some())
+}
+
+/// `tagBuildBypass`: tag without a task. A build already in the tag is refused unless `force`, which retags it
+/// (making it the most recently tagged, hence the latest).
+pub async fn tag_build_bypass(ctx: &CallCtx, tag: &InfoRef, build: &BuildRef, force: bool) -> KojiResult<()> {
+    let user_id = ctx.assert_perm("tag").await?.user_id;
+    let mut client = ctx.db().await?;
+    let tx = client.transaction().await?;
+    let tag = tags::config_strict(&tx, tag, None).await?;
+    let build = build_row_strict(&tx, build).await?;
+    crate::tags::assert_tag_access(&tx, &tag, user_id, force).await?;
+    if build.state != STATE_COMPLETE {
+        return Err(not_complete(&build));
+    }
+    let tagged = is_tagged(&tx, tag.id, build.id).await?;
+    if tagged && !force {
+        return Err(KojiError::Tag(format!("build {} already tagged ({})", build.nvr(), tag.name)));
+    }
+    let event = db::new_event(&tx).await?;
+    let keys: [versioned::Column; 2] = [("tag_id", &tag.id), ("build_id", &build.id)];
+    if tagged {
+        versioned::revoke(&tx, "tag_listing", &keys, event, user_id).await?;
+    }
+    versioned::insert(&tx, "tag_listing", &keys, event, user_id).await?;
+    tx.commit().await?;
+    ctx.committed();
+    tracing::info!(tag = %tag.name, build = %build.nvr(), "build tagged");
+    Ok(())
+}
+
+fn not_complete(build: &BuildRow) -> KojiError {
+    KojiError::Tag(format!("build {} not complete: state {}", build.nvr(), state_name(build.state)))
+}
+
+/// Who may untag: `untagBuild` needs a login (and then the tag access check), `untagBuildBypass` the `tag`
+/// permission.
+pub enum UntagCheck {
+    Login,
+    TagPerm,
+}
+
+/// `untagBuild` / `untagBuildBypass`. With `strict`, a build that is not in the tag is an error.
+pub async fn untag_build(
+    ctx: &CallCtx,
+    tag: &InfoRef,
+    build: &BuildRef,
+    strict: bool,
+    force: bool,
+    check: UntagCheck,
+) -> KojiResult<()> {
+    let user_id = match check {
+        UntagCheck::Login => ctx.require_login()?.user_id,
+        UntagCheck::TagPerm => ctx.assert_perm("tag").await?.user_id,
+    };
+    let mut client = ctx.db().await?;
+    let tx = client.transaction().await?;
+    let tag = tags::config_strict(&tx, tag, None).await?;
+    let build = build_row_strict(&tx, build).await?;
+    crate::tags::assert_tag_access(&tx, &tag, user_id, force).await?;
+    let event = db::new_event(&tx).await?;
+    let revoked =
+        versioned::revoke(&tx, "tag_listing", &[("tag_id", &tag.id), ("build_id", &build.id)], event, user_id).await?;
+    if revoked == 0 {
+        if strict {
+            return Err(KojiError::Tag(format!("build {} not in tag {}", build.nvr(), tag.name)));
+        }
+        // Nothing changed: leave no empty event behind.
+        return Ok(());
+    }
+    tx.commit().await?;
+    ctx.committed();
+    tracing::info!(tag = %tag.name, build = %build.nvr(), "build untagged");
+    Ok(())
+}
