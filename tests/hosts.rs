@@ -12,7 +12,10 @@ const USER_PW: &str = "user-secret-pw";
 
 fn hub_with_admin() -> (DbInfo, Hub, KojiCli) {
     let db = PgCluster::shared().create_database();
-    let hub = Hub::start(&db, HubOptions::default());
+    // The tests set hosts' readiness with fixed old check-in times; a ReadyTimeout of ten years keeps the
+    // scheduler's silent-host check (Koji's check_hosts) from marking them not ready mid-test.
+    let opts = HubOptions { extra_conf: vec![("ReadyTimeout".into(), "315360000".into())], ..Default::default() };
+    let hub = Hub::start(&db, opts);
     hub.create_user("kojiadmin", ADMIN_PW, true);
     let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
     (db, hub, admin)
