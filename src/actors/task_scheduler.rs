@@ -238,7 +238,7 @@ impl TaskScheduler {
         &mut self,
         ids: Vec<i32>,
         specs: Vec<(i32, Option<crate::scheduler::HostSpec>)>,
-        rows: Vec<crate::scheduler::TaskRow>,
+        mut rows: Vec<crate::scheduler::TaskRow>,
     ) {
         let now = Instant::now();
         for (id, spec) in specs {
@@ -256,6 +256,9 @@ impl TaskScheduler {
             }
         }
         let found: HashSet<i32> = rows.iter().map(|r| r.id).collect();
+        // Live rows first: a parent's `waiting` flag, read in the same batch as its child's finish, must be in
+        // the model before the finish is applied, or the parent would not be woken.
+        rows.sort_by_key(|r| matches!(r.state, db::tasks::CLOSED | db::tasks::CANCELED | db::tasks::FAILED));
         for row in rows {
             for event in self.state.upsert_task(row, now) {
                 let (host, msg) = match event {

@@ -295,6 +295,15 @@ pub async fn assigned_to(db: &impl GenericClient, host: i32) -> KojiResult<Vec<S
     .await
 }
 
+/// Which of `tasks` this host still holds (ASSIGNED or OPEN on it).
+pub async fn held_by(db: &impl GenericClient, tasks: &[i32], host: i32) -> KojiResult<Vec<i32>> {
+    if tasks.is_empty() {
+        return Ok(vec![]);
+    }
+    let st = db.prepare_cached("SELECT id FROM task WHERE id = ANY($1) AND host_id = $2 AND state IN (1, 4)").await?;
+    Ok(db.query(&st, &[&tasks, &host]).await?.iter().map(|r| r.get(0)).collect())
+}
+
 /// `host.openTask`'s answer: the task fields plus the raw request document, as Koji's `Task.open` returns them.
 pub async fn opened_record(db: &impl GenericClient, id: i32) -> KojiResult<Option<Struct>> {
     super::query_opt_struct(db, &format!("SELECT {TASK_FIELDS}, task.request FROM task WHERE id = $1"), &[&id]).await
