@@ -107,6 +107,8 @@ fn a_push_builder_takes_offers_and_is_woken_for_its_parents() {
     assert_eq!(next(&rt, &mut conn), FromHub::Opened { task: t as i32 });
     assert_eq!(task_field(&db, t, "state || ':' || host_id"), format!("1:{host}"));
     assert_eq!(task_field(&db, t, "start_time IS NOT NULL"), "t");
+    conn.sender().accept(t as i32).unwrap();
+    assert_eq!(next(&rt, &mut conn), FromHub::Opened { task: t as i32 }, "a repeated Accept is harmless");
     close(&rt, &builder, t, Value::from("slept"));
     assert_eq!(task_field(&db, t, "state"), "2");
 

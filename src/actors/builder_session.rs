@@ -7,8 +7,15 @@ use crate::rpc::Hub;
 use crate::tasks::host_side;
 use crate::xmlrpc::Value;
 use actix::prelude::*;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
+
+/// An offer is not repeated within this time: the same assignment can reach the session twice (the
+/// scheduler's notification and the ASSIGNED tasks listed at `Hello`), and a builder that accepted the first
+/// copy must not see a second one.
+const OFFER_REPEAT: Duration = Duration::from_secs(10);
 
 pub struct BuilderSession {
     host: i32,
@@ -16,11 +23,13 @@ pub struct BuilderSession {
     registry: Addr<HostRegistry>,
     out: UnboundedSender<Vec<u8>>,
     greeted: bool,
+    /// Tasks offered and not yet accepted, refused or canceled, with when.
+    offered: HashMap<i32, Instant>,
 }
 
 impl BuilderSession {
     pub fn new(host: i32, hub: Arc<Hub>, registry: Addr<HostRegistry>, out: UnboundedSender<Vec<u8>>) -> Self {
-        BuilderSession { host, hub, registry, out, greeted: false }
+        BuilderSession { host, hub, registry, out, greeted: false, offered: HashMap::new() }
     }
 
     fn send(&self, frame: &FromHub) {
@@ -71,7 +80,13 @@ impl BuilderSession {
         let (pool, host) = (self.hub.pool.clone(), self.host);
         ctx.spawn(async move { crate::db::tasks::offer(&pool.get().await?, task, host).await }.into_actor(self).map(
             move |result: crate::fault::KojiResult<Option<TaskOffer>>, act, _| match result {
-                Ok(Some(offer)) => act.send(&FromHub::Offer(offer)),
+                Ok(Some(offer)) => {
+                    let now = Instant::now();
+                    act.offered.retain(|_, at| now.duration_since(*at) < OFFER_REPEAT);
+                    if act.offered.insert(offer.id, now).is_none() {
+                        act.send(&FromHub::Offer(offer));
+                    }
+                }
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, task, "could not load offered task"),
             },
@@ -92,19 +107,27 @@ impl BuilderSession {
             _ if !self.greeted => self.fail(ctx, "the first frame must be Hello".into()),
             FromBuilder::Heartbeat(hb) => self.report(&hb),
             FromBuilder::Accept { task } => {
+                self.offered.remove(&task);
                 let (pool, host) = (self.hub.pool.clone(), self.host);
-                ctx.spawn(async move { host_side::open(&pool.get().await?, host, task).await }.into_actor(self).map(
-                    move |result, act, _| match result {
-                        Ok(Some(_)) => act.send(&FromHub::Opened { task }),
-                        Ok(None) => act.send(&FromHub::Cancel { task }),
-                        Err(e) => {
-                            tracing::error!(error = %e, task, "open failed");
-                            act.send(&FromHub::Cancel { task });
-                        }
-                    },
-                ));
+                // Idempotent: accepting a task that is already OPEN here (a repeated Accept) answers Opened.
+                let opened = async move {
+                    let db = pool.get().await?;
+                    Ok::<_, crate::fault::KojiError>(
+                        crate::db::tasks::open(&db, task, host).await?
+                            || !crate::db::tasks::held_by(&db, &[task], host).await?.is_empty(),
+                    )
+                };
+                ctx.spawn(opened.into_actor(self).map(move |result, act, _| match result {
+                    Ok(true) => act.send(&FromHub::Opened { task }),
+                    Ok(false) => act.send(&FromHub::Cancel { task }),
+                    Err(e) => {
+                        tracing::error!(error = %e, task, "open failed");
+                        act.send(&FromHub::Cancel { task });
+                    }
+                }));
             }
             FromBuilder::Refuse { task, soft, reason } => {
+                self.offered.remove(&task);
                 let (pool, host) = (self.hub.pool.clone(), self.host);
                 metrics::counter!("koji_scheduler_refusals_total", "soft" => soft.to_string()).increment(1);
                 ctx.spawn(
@@ -177,7 +200,10 @@ impl Handler<ToBuilder> for BuilderSession {
     fn handle(&mut self, msg: ToBuilder, ctx: &mut Context<Self>) {
         match msg {
             ToBuilder::Offer(task) => self.offer(task, ctx),
-            ToBuilder::Cancel(task) => self.send(&FromHub::Cancel { task }),
+            ToBuilder::Cancel(task) => {
+                self.offered.remove(&task);
+                self.send(&FromHub::Cancel { task });
+            }
             ToBuilder::Wake(task) => self.send(&FromHub::Wake { task }),
         }
     }
