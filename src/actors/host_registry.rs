@@ -12,7 +12,7 @@ use super::NamedActor;
 use crate::db::Pool;
 use crate::protocol::ToBuilder;
 use actix::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 pub struct Liveness {
@@ -70,10 +70,16 @@ impl Live {
     }
 }
 
+/// How long a readiness change waits for others to share its transaction.
+const SYNC_DELAY: Duration = Duration::from_millis(5);
+
 pub struct HostRegistry {
     pool: Pool,
     liveness: Liveness,
     hosts: HashMap<i32, Live>,
+    /// Hosts to sync at the next `sync_soon` round.
+    changed: HashSet<i32>,
+    sync_scheduled: bool,
 }
 
 impl NamedActor for HostRegistry {
@@ -82,12 +88,26 @@ impl NamedActor for HostRegistry {
 
 impl HostRegistry {
     pub fn new(pool: Pool, liveness: Liveness) -> Self {
-        HostRegistry { pool, liveness, hosts: HashMap::new() }
+        HostRegistry { pool, liveness, hosts: HashMap::new(), changed: HashSet::new(), sync_scheduled: false }
+    }
+
+    /// Syncs `host` soon, with whatever else changed meanwhile: a fleet connecting at once (or a hub restart)
+    /// costs one transaction per few milliseconds, not one per host.
+    fn sync_soon(&mut self, ctx: &mut Context<Self>, host: i32) {
+        self.changed.insert(host);
+        if !self.sync_scheduled {
+            self.sync_scheduled = true;
+            ctx.run_later(SYNC_DELAY, |act, ctx| {
+                act.sync_scheduled = false;
+                let ids = std::mem::take(&mut act.changed);
+                act.sync(ctx, Some(&ids), false);
+            });
+        }
     }
 
     /// Writes readiness changes for the given hosts (all with `None`) whose effective state moved, and their
     /// pending scheduler data: urgent data always, the rest only with `all_data` (the periodic flush).
-    fn sync(&mut self, ctx: &mut Context<Self>, only: Option<i32>, all_data: bool) {
+    fn sync(&mut self, ctx: &mut Context<Self>, only: Option<&HashSet<i32>>, all_data: bool) {
         let now = Instant::now();
         let lag = self.hosts.values().filter(|l| l.reported_ready).map(|l| now.duration_since(l.last_seen)).max();
         metrics::gauge!("koji_host_heartbeat_lag_seconds").set(lag.unwrap_or_default().as_secs_f64());
@@ -95,7 +115,7 @@ impl HostRegistry {
         let mut data_changes = vec![];
         let (missed, ready_timeout) =
             (self.liveness.heartbeat_interval * self.liveness.missed_heartbeats, self.liveness.ready_timeout);
-        for (&id, live) in self.hosts.iter_mut().filter(|(id, _)| only.is_none_or(|o| o == **id)) {
+        for (&id, live) in self.hosts.iter_mut().filter(|(id, _)| only.is_none_or(|o| o.contains(id))) {
             let alive = live.alive(now, missed, ready_timeout);
             let ready = live.reported_ready && alive;
             if live.written_ready != Some(ready) {
@@ -121,8 +141,8 @@ impl HostRegistry {
                 let result = async {
                     let mut client = pool.get().await?;
                     let tx = client.transaction().await?;
-                    for (id, ready, load) in &ready_changes {
-                        crate::db::hosts_live::set_ready(&tx, *id, *ready, *load).await?;
+                    if !ready_changes.is_empty() {
+                        crate::db::hosts_live::set_ready(&tx, &ready_changes).await?;
                     }
                     for (id, data) in &data_changes {
                         crate::db::hosts_live::set_data(&tx, *id, data).await?;
@@ -201,7 +221,7 @@ impl Handler<Report> for HostRegistry {
         }
         metrics::counter!("koji_host_heartbeats_total").increment(1);
         if flips || live.data_urgent() {
-            self.sync(ctx, Some(m.host), false);
+            self.sync_soon(ctx, m.host);
         }
     }
 }
@@ -241,7 +261,7 @@ impl Handler<Detach> for HostRegistry {
             && live.push.as_ref() == Some(&m.session)
         {
             live.push = None;
-            self.sync(ctx, Some(m.host), false);
+            self.sync_soon(ctx, m.host);
         }
         metrics::gauge!("koji_hosts_connected").set(self.hosts.values().filter(|l| l.push.is_some()).count() as f64);
     }

@@ -212,10 +212,12 @@ impl TaskScheduler {
         ctx.spawn(
             async move {
                 let db = pool.get().await?;
-                let mut specs = vec![];
-                for h in &hosts {
-                    specs.push((*h, db::scheduler::host(&db, *h).await?));
-                }
+                let mut found: std::collections::HashMap<i32, crate::scheduler::HostSpec> =
+                    if hosts.is_empty() { Default::default() } else { db::scheduler::hosts_by_id(&db, &hosts).await? }
+                        .into_iter()
+                        .map(|h| (h.id, h))
+                        .collect();
+                let specs: Vec<_> = hosts.iter().map(|h| (*h, found.remove(h))).collect();
                 let rows = if ids.is_empty() { vec![] } else { db::scheduler::tasks_by_id(&db, &ids, soft).await? };
                 Ok::<_, crate::fault::KojiError>((ids, specs, rows))
             }

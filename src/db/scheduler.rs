@@ -68,9 +68,10 @@ pub async fn hosts(db: &impl GenericClient) -> KojiResult<Vec<HostSpec>> {
     Ok(db.query(&st, &[]).await?.iter().map(host_row).collect())
 }
 
-pub async fn host(db: &impl GenericClient, id: i32) -> KojiResult<Option<HostSpec>> {
-    let st = db.prepare_cached(&format!("{HOST_ROW} WHERE h.id = $1")).await?;
-    Ok(db.query_opt(&st, &[&id]).await?.as_ref().map(host_row))
+/// The given hosts, in one query; an id without a (configured) host is absent from the answer.
+pub async fn hosts_by_id(db: &impl GenericClient, ids: &[i32]) -> KojiResult<Vec<HostSpec>> {
+    let st = db.prepare_cached(&format!("{HOST_ROW} WHERE h.id = ANY($1)")).await?;
+    Ok(db.query(&st, &[&ids]).await?.iter().map(host_row).collect())
 }
 
 /// Persists a batch of placements in one statement: each task goes FREE → ASSIGNED only if it is still FREE
