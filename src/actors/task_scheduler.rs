@@ -144,22 +144,27 @@ impl TaskScheduler {
         metrics::gauge!("koji_scheduler_leader").set(0.0);
     }
 
-    /// Does the next piece of work: rebuild, reconcile, or place and persist. One at a time, in that order.
+    /// Does the next piece of work, one at a time: a rebuild; else placing what it can and persisting the
+    /// decisions, builder messages and releases waiting; else reconciling notified tasks and hosts. Decided
+    /// work goes first: under a stream of notifications, placements and wakes must not wait for the
+    /// reconcile queue to drain (the conditional writes catch a decision made on a stale row).
     fn pump(&mut self, ctx: &mut Context<Self>) {
         if self.leader.is_none() || self.busy {
             return;
         }
         if self.rebuild {
             self.start_rebuild(ctx);
-        } else if !self.reconcile.is_empty() || !self.reload_hosts.is_empty() {
-            self.start_reconcile(ctx);
-        } else {
+            return;
+        }
+        if self.pending.is_empty() {
             let placed = self.state.place(Instant::now());
             self.pending.extend(placed);
-            if !self.pending.is_empty() || !self.outbox.is_empty() || !self.releases.is_empty() {
-                self.start_persist(ctx);
-            }
             self.export_gauges();
+        }
+        if !self.pending.is_empty() || !self.outbox.is_empty() || !self.releases.is_empty() {
+            self.start_persist(ctx);
+        } else if !self.reconcile.is_empty() || !self.reload_hosts.is_empty() {
+            self.start_reconcile(ctx);
         }
     }
 
