@@ -291,6 +291,10 @@ impl TaskScheduler {
             async move {
                 let mut client = pool.get().await?;
                 let tx = client.transaction().await?;
+                let mut touched: Vec<i32> =
+                    batch.iter().chain(releases.iter().map(|r| &r.assignment)).map(|a| a.task).collect();
+                touched.sort_unstable();
+                db::scheduler::lock_tasks(&tx, &touched).await?;
                 let stuck = if batch.is_empty() { vec![] } else { db::scheduler::assign(&tx, &batch).await? };
                 let mut notes = outbox;
                 notes.extend(stuck.iter().map(|a| ToBuilder::Offer(a.task).to_notification(a.host)));

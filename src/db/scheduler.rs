@@ -74,20 +74,26 @@ pub async fn hosts_by_id(db: &impl GenericClient, ids: &[i32]) -> KojiResult<Vec
     Ok(db.query(&st, &[&ids]).await?.iter().map(host_row).collect())
 }
 
-/// Statements that change many task rows lock them in id order first (`ORDER BY id FOR UPDATE`): two such
-/// statements, or one and a parent's `taskSetWait` (parent, then its children), can then never deadlock.
-///
+/// Locks the task rows a transaction is about to change, in id order, as every multi-row task write does
+/// first: two such writes, or one and a parent's `taskSetWait` (parent, then its children), can then never
+/// deadlock. A separate statement: as a CTE feeding the UPDATE it made the planner join the batch by nested
+/// loop over every FREE task, seconds per batch during a burst.
+pub async fn lock_tasks(db: &impl GenericClient, tasks: &[i32]) -> KojiResult<()> {
+    let st = db.prepare_cached("SELECT id FROM task WHERE id = ANY($1) ORDER BY id FOR UPDATE").await?;
+    db.query(&st, &[&tasks]).await?;
+    Ok(())
+}
+
 /// Persists a batch of placements in one statement: each task goes FREE → ASSIGNED only if it is still FREE
 /// (so a task canceled meanwhile is not resurrected), gets a run row, and a log line. Returns what stuck.
+/// The caller locks the rows first (`lock_tasks`).
 pub async fn assign(db: &impl GenericClient, batch: &[Assignment]) -> KojiResult<Vec<Assignment>> {
     let tasks: Vec<i32> = batch.iter().map(|a| a.task).collect();
     let hosts: Vec<i32> = batch.iter().map(|a| a.host).collect();
     let st = db
         .prepare_cached(
             "WITH a AS (SELECT * FROM unnest($1::int4[], $2::int4[]) AS a(task_id, host_id)), \
-             lk AS (SELECT t.id, a.host_id FROM task t JOIN a ON t.id = a.task_id WHERE t.state = 0 \
-                    ORDER BY t.id FOR UPDATE OF t), \
-             upd AS (UPDATE task SET state = 4, host_id = lk.host_id FROM lk WHERE task.id = lk.id AND task.state = 0 \
+             upd AS (UPDATE task SET state = 4, host_id = a.host_id FROM a WHERE task.id = a.task_id AND task.state = 0 \
                      RETURNING task.id, task.host_id), \
              old AS (UPDATE scheduler_task_runs SET active = FALSE WHERE active AND task_id IN (SELECT id FROM upd)), \
              runs AS (INSERT INTO scheduler_task_runs (task_id, host_id) SELECT id, host_id FROM upd), \
@@ -99,16 +105,16 @@ pub async fn assign(db: &impl GenericClient, batch: &[Assignment]) -> KojiResult
 }
 
 /// Frees tasks still held by the given hosts (timeouts, lost hosts), recording why; with `refuse`, the host
-/// also gets an implicit soft refusal (Koji does that for assignment timeouts).
+/// also gets an implicit soft refusal (Koji does that for assignment timeouts). The caller locks the rows
+/// first (`lock_tasks`).
 pub async fn release(db: &impl GenericClient, batch: &[Assignment], refuse: bool, msg: &str) -> KojiResult<Vec<i32>> {
     let tasks: Vec<i32> = batch.iter().map(|a| a.task).collect();
     let hosts: Vec<i32> = batch.iter().map(|a| a.host).collect();
     let st = db
         .prepare_cached(
             "WITH a AS (SELECT * FROM unnest($1::int4[], $2::int4[]) AS a(task_id, host_id)), \
-             lk AS (SELECT t.id, a.host_id FROM task t JOIN a ON t.id = a.task_id AND t.host_id = a.host_id \
-                    WHERE t.state IN (1, 4) ORDER BY t.id FOR UPDATE OF t), \
-             upd AS (UPDATE task SET state = 0, host_id = NULL FROM lk WHERE task.id = lk.id RETURNING task.id, lk.host_id), \
+             upd AS (UPDATE task SET state = 0, host_id = NULL FROM a WHERE task.id = a.task_id \
+                     AND task.host_id = a.host_id AND task.state IN (1, 4) RETURNING task.id, a.host_id), \
              runs AS (UPDATE scheduler_task_runs SET active = FALSE WHERE active AND task_id IN (SELECT id FROM upd)), \
              refusals AS (INSERT INTO scheduler_task_refusals (task_id, host_id, soft, by_host, msg) \
                           SELECT id, host_id, TRUE, FALSE, $4 FROM upd WHERE $3 \

@@ -67,8 +67,9 @@ struct Args {
     maxjobs: u32,
     #[arg(long, default_value_t = 60)]
     idle_secs: u64,
-    /// Wait before the idle window, so earlier activity has reached pg_stat_database.
-    #[arg(long, default_value_t = 15)]
+    /// Wait before the idle window: past the first coalesced flushes of sessions and host update times
+    /// (60 s) and the ~10 s by which pg_stat_database lags, so the window sees the steady state.
+    #[arg(long, default_value_t = 75)]
     settle_secs: u64,
     #[arg(long, default_value_t = 100)]
     trees: usize,
