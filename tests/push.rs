@@ -184,7 +184,9 @@ fn other_versions_and_non_hosts_are_refused() {
     let mut admin = HubClient::new(reqwest::Client::new(), hub.url());
     rt.block_on(admin.login("kojiadmin", ADMIN_PW)).unwrap();
     match connect(&rt, &hub, &admin, vec![]) {
-        Err(PushError::Refused { status, body }) => assert_eq!((status, body.as_str()), (403, "1002: No host specified")),
+        Err(PushError::Refused { status, body }) => {
+            assert_eq!((status, body.as_str()), (403, "1002: No host specified"))
+        }
         Err(e) => panic!("expected a 403, got {e}"),
         Ok(_) => panic!("an admin session must not get a builder stream"),
     }
@@ -235,9 +237,11 @@ fn a_dead_builders_tasks_move_on_and_a_reconnect_is_reconciled() {
     b.sender().accept(open as i32).unwrap();
     assert_eq!(next(&rt, &mut b), FromHub::Opened { task: open as i32 });
     assert_eq!(
-        db.psql(&format!("SELECT msg FROM scheduler_log_messages WHERE task_id = {open} AND host_id = {h1} ORDER BY id"))
-            .lines()
-            .collect::<Vec<_>>(),
+        db.psql(&format!(
+            "SELECT msg FROM scheduler_log_messages WHERE task_id = {open} AND host_id = {h1} ORDER BY id"
+        ))
+        .lines()
+        .collect::<Vec<_>>(),
         vec!["Assigning task", "Freeing task from unresponsive host"]
     );
 

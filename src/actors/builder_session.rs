@@ -172,7 +172,9 @@ impl StreamHandler<Result<actix_ws::Message, actix_ws::ProtocolError>> for Build
                 {
                     return self.fail(
                         ctx,
-                        format!("builder protocol version {version} is not supported; this hub speaks {PROTOCOL_VERSION}"),
+                        format!(
+                            "builder protocol version {version} is not supported; this hub speaks {PROTOCOL_VERSION}"
+                        ),
                     );
                 }
                 match protocol::decode::<FromBuilder>(&bytes) {

@@ -125,7 +125,8 @@ impl HostRegistry {
                     tracing::warn!(host = id, "host missed its heartbeats: not ready");
                 }
             }
-            if live.data.is_some() && (all_data || live.data_urgent())
+            if live.data.is_some()
+                && (all_data || live.data_urgent())
                 && let Some(d) = live.data.take()
             {
                 live.written_data = Some(d.clone());

@@ -158,10 +158,8 @@ mod tests {
                         }
                     }
                 }
-                let reply = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
+                let reply =
+                    format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
                 sock.write_all(reply.as_bytes()).await.unwrap();
             }
         });

@@ -146,7 +146,8 @@ pub async fn connect(config: PushConfig) -> Result<PushConnection, PushError> {
             },
             other => PushError::Connect(other),
         })?;
-    let hello = FromBuilder::Hello { version: PROTOCOL_VERSION, heartbeat: config.status.clone(), running: config.running };
+    let hello =
+        FromBuilder::Hello { version: PROTOCOL_VERSION, heartbeat: config.status.clone(), running: config.running };
     ws.send(Message::Binary(protocol::encode(&hello).into())).await.map_err(PushError::Connect)?;
     let (host_id, heartbeat_secs) = match tokio::time::timeout(WELCOME_TIMEOUT, next_frame(&mut ws)).await {
         Err(_) => return Err(PushError::Protocol("no Welcome from the hub".into())),

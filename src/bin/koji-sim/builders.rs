@@ -171,7 +171,8 @@ impl Builder {
             let Some(answer) = fleet.call(&self.client, "host.taskWait", vec![Value::Int(id.into())]).await else {
                 return;
             };
-            let unfinished = answer.as_array().and_then(|a| a.get(1)).and_then(Value::as_array).map_or(0, <[Value]>::len);
+            let unfinished =
+                answer.as_array().and_then(|a| a.get(1)).and_then(Value::as_array).map_or(0, <[Value]>::len);
             if unfinished == 0 {
                 break;
             }
@@ -286,8 +287,7 @@ pub async fn run_poll(fleet: Arc<Fleet>, host: SimHost, offset: Duration) {
             for t in tasks.as_array().into_iter().flatten().filter_map(Value::as_struct) {
                 let Some(id) = t.get("id").and_then(Value::as_i64).map(|i| i as i32) else { continue };
                 let method = t.get("method").and_then(Value::as_str).unwrap_or_default().to_owned();
-                let Some(opened) = fleet.call(&me.client, "host.openTask", vec![Value::Int(id.into())]).await
-                else {
+                let Some(opened) = fleet.call(&me.client, "host.openTask", vec![Value::Int(id.into())]).await else {
                     continue;
                 };
                 let Some(info) = opened.as_struct() else { continue };

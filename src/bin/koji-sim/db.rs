@@ -57,10 +57,7 @@ pub async fn create_hosts(
         .await
         .context("create the simulated hosts")?;
     tx.commit().await?;
-    Ok(rows
-        .iter()
-        .map(|r| SimHost { session: Session { id: i64::from(r.get::<_, i32>(0)), key: r.get(1) } })
-        .collect())
+    Ok(rows.iter().map(|r| SimHost { session: Session { id: i64::from(r.get::<_, i32>(0)), key: r.get(1) } }).collect())
 }
 
 pub async fn ready_hosts(db: &Client, prefix: &str) -> anyhow::Result<i64> {

@@ -121,9 +121,8 @@ fn proc_sample(pid: &str) -> Option<ProcSample> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb = |key: &str| {
-        status.lines().find_map(|l| l.strip_prefix(key)?.split_whitespace().next()?.parse::<f64>().ok())
-    };
+    let kb =
+        |key: &str| status.lines().find_map(|l| l.strip_prefix(key)?.split_whitespace().next()?.parse::<f64>().ok());
     Some(ProcSample { cpu_secs: ticks / 100.0, rss_mb: kb("VmRSS:")? / 1024.0, peak_rss_mb: kb("VmHWM:")? / 1024.0 })
 }
 
@@ -254,7 +253,8 @@ impl Run {
         }
         let mut lat = vec![];
         for (parent, done) in db::last_child_done(&self.db, &parents).await? {
-            if let Some(w) = wakes.get(&parent).and_then(|w| w.iter().copied().filter(|w| *w >= done).reduce(f64::min)) {
+            if let Some(w) = wakes.get(&parent).and_then(|w| w.iter().copied().filter(|w| *w >= done).reduce(f64::min))
+            {
                 lat.push(w - done);
             }
         }
