@@ -9,7 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-pub const PROTOCOL_VERSION: u32 = 1;
+/// 2: `Hello` lists the tasks the builder already runs, so a reconnecting builder learns which were taken away.
+pub const PROTOCOL_VERSION: u32 = 2;
 pub const PATH: &str = "/kojihub/builder";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,8 @@ pub enum FromBuilder {
     Hello {
         version: u32,
         heartbeat: Heartbeat,
+        /// Tasks the builder is running already (after a reconnect); the hub cancels those it no longer owns.
+        running: Vec<i32>,
     },
     Heartbeat(Heartbeat),
     /// Takes an offered task (Koji's `openTask`).
@@ -91,6 +94,19 @@ pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, postcard::Er
     postcard::from_bytes(bytes)
 }
 
+/// The version of a `Hello` of any protocol version (variant 0, then the version as a varint), read before
+/// the rest, whose layout may differ between versions. `None` if the frame is not a `Hello`.
+pub fn hello_version(bytes: &[u8]) -> Option<u32> {
+    #[derive(Deserialize)]
+    enum Head {
+        Hello { version: u32 },
+    }
+    match postcard::take_from_bytes::<Head>(bytes) {
+        Ok((Head::Hello { version }, _)) => Some(version),
+        Err(_) => None,
+    }
+}
+
 /// What the hub side asks a connected builder's session to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, actix::Message)]
 #[rtype(result = "()")]
@@ -135,6 +151,7 @@ mod tests {
         let hello = FromBuilder::Hello {
             version: PROTOCOL_VERSION,
             heartbeat: Heartbeat { load: 1.5, ready: true, maxjobs: 10, free_mem_mb: Some(1024), free_disk_mb: None },
+            running: vec![3, 4],
         };
         assert_eq!(decode::<FromBuilder>(&encode(&hello)).unwrap(), hello);
         let offer = FromHub::Offer(TaskOffer {
@@ -156,9 +173,14 @@ mod tests {
         let bytes = encode(&FromBuilder::Hello {
             version: 99,
             heartbeat: Heartbeat { load: 0.0, ready: false, maxjobs: 1, free_mem_mb: None, free_disk_mb: None },
+            running: vec![],
         });
         assert_eq!(bytes[0], 0);
         assert_eq!(bytes[1], 99);
+        assert_eq!(hello_version(&bytes), Some(99));
+        // A version-1 Hello (no task list) still shows its version; other frames show none.
+        assert_eq!(hello_version(&[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), Some(1));
+        assert_eq!(hello_version(&encode(&FromBuilder::Accept { task: 1 })), None);
     }
 
     #[test]

@@ -84,7 +84,8 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
     };
     let pg = config.pg_config()?;
     let scheduler = {
-        let (pool, pg, cfg) = (pool.clone(), pg.clone(), config.scheduler.clone());
+        // Its own connections: placements must not queue behind the RPC traffic they cause.
+        let (pool, pg, cfg) = (db::make_pool(&config, 2)?, pg.clone(), config.scheduler.clone());
         supervisor.supervise(move || TaskScheduler::new(pool.clone(), pg.clone(), cfg.clone()).start())
     };
     let hosts = {

@@ -4,59 +4,10 @@
 mod support;
 
 use koji_rs::xmlrpc::{self, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::cli::KojiCli;
-use support::hub::{Hub, HubOptions};
-use support::pg::{DbInfo, PgCluster};
+use support::fleet::{ADMIN_PW, add_host, make_task, setup, task_field, wait_for};
 use support::rpc::{Rpc, kwargs};
-
-const ADMIN_PW: &str = "admin-pw";
-
-fn setup(extra: &[(&str, &str)]) -> (DbInfo, Hub) {
-    let db = PgCluster::shared().create_database();
-    let opts = HubOptions {
-        extra_conf: extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        ..Default::default()
-    };
-    let hub = Hub::start(&db, opts);
-    hub.create_user("kojiadmin", ADMIN_PW, true);
-    (db, hub)
-}
-
-/// A host user with password "pw", its config and channels, announced to the scheduler.
-fn add_host(db: &DbInfo, name: &str, arches: &str, capacity: f64, channels: &[&str]) -> i64 {
-    let channels = channels.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(",");
-    db.psql(&format!(
-        "WITH u AS (INSERT INTO users (name, password, status, usertype) VALUES ('{name}', 'pw', 0, 1) RETURNING id), \
-              h AS (INSERT INTO host (user_id, name) SELECT id, '{name}' FROM u RETURNING id) \
-         INSERT INTO host_config (host_id, arches, capacity, creator_id) SELECT id, '{arches}', {capacity}, 1 FROM h; \
-         INSERT INTO host_channels (host_id, channel_id, creator_id) SELECT h.id, c.id, 1 FROM host h, channels c \
-           WHERE h.name = '{name}' AND c.name IN ({channels}); \
-         SELECT pg_notify('koji_host', id::text) FROM host WHERE name = '{name}';"
-    ));
-    db.psql(&format!("SELECT id FROM host WHERE name = '{name}'")).trim().parse().unwrap()
-}
-
-fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn make_task(admin: &mut Rpc, method: &str, arch: &str, extra: &[(&str, Value)]) -> i64 {
-    let mut kw = vec![("arch", Value::from(arch))];
-    kw.extend(extra.iter().cloned());
-    admin.ok("makeTask", vec![method.into(), Value::Array(vec![Value::from("arg")]), kwargs(&kw)]).as_i64().unwrap()
-}
-
-fn task_field(db: &DbInfo, task: i64, field: &str) -> String {
-    db.psql(&format!("SELECT {field} FROM task WHERE id = {task}")).trim().to_owned()
-}
 
 /// The ids in a builder's `host.getTasks` answer.
 fn assigned(builder: &mut Rpc) -> Vec<i64> {

@@ -3,14 +3,16 @@
 //!
 //! A heartbeat (a push `Heartbeat` frame or a polling builder's `host.updateHost`) changes memory only. The
 //! `host` row is written when the effective readiness flips (reported ready and heard from recently enough),
-//! and `update_time` of every host heard from is written in one statement per minute. Each write also does
-//! `pg_notify('koji_host', id)`, which the scheduler leader (on whichever hub) reconciles.
+//! `scheduler_host_data` when the reported `maxjobs` changes (other reported data, such as free memory, at most
+//! once per flush), and `update_time` of every host heard from in one statement per flush (a minute). Each
+//! readiness or maxjobs write also does `pg_notify('koji_host', id)`, which the scheduler leader (on whichever
+//! hub) reconciles. A heartbeat that changes nothing costs no statement at all.
 
 use super::NamedActor;
 use crate::db::Pool;
 use crate::protocol::ToBuilder;
 use actix::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 pub struct Liveness {
@@ -28,17 +30,56 @@ struct Live {
     last_seen: Instant,
     /// What the `host` row says, as far as this hub wrote it.
     written_ready: Option<bool>,
+    /// Reported data not written yet, and what was written last.
     data: Option<serde_json::Value>,
+    written_data: Option<serde_json::Value>,
     push: Option<Recipient<ToBuilder>>,
     /// It spoke the push protocol; once its stream is gone it cannot be offered work.
     pushed: bool,
     seen_since_flush: bool,
 }
 
+impl Live {
+    fn new(now: Instant, pushed: bool) -> Live {
+        Live {
+            reported_ready: false,
+            task_load: 0.0,
+            last_seen: now,
+            written_ready: None,
+            data: None,
+            written_data: None,
+            push: None,
+            pushed,
+            seen_since_flush: pushed,
+        }
+    }
+
+    /// Heard from recently enough: push builders within their missed heartbeats (and still connected),
+    /// polling builders within `ReadyTimeout`.
+    fn alive(&self, now: Instant, missed: Duration, ready_timeout: Duration) -> bool {
+        if self.pushed && self.push.is_none() {
+            return false;
+        }
+        now.duration_since(self.last_seen) <= if self.pushed { missed } else { ready_timeout }
+    }
+
+    /// Pending data the scheduler needs now: a changed `maxjobs` (free memory and the like can wait).
+    fn data_urgent(&self) -> bool {
+        let maxjobs = |d: Option<&serde_json::Value>| d.and_then(|d| d.get("maxjobs")).cloned();
+        self.data.is_some() && maxjobs(self.data.as_ref()) != maxjobs(self.written_data.as_ref())
+    }
+}
+
+/// How long a readiness change waits for others to share its transaction.
+const SYNC_DELAY: Duration = Duration::from_millis(5);
+
 pub struct HostRegistry {
     pool: Pool,
     liveness: Liveness,
     hosts: HashMap<i32, Live>,
+    /// Hosts to sync at the next `sync_soon` round.
+    changed: HashSet<i32>,
+    sync_scheduled: bool,
 }
 
 impl NamedActor for HostRegistry {
@@ -47,32 +88,35 @@ impl NamedActor for HostRegistry {
 
 impl HostRegistry {
     pub fn new(pool: Pool, liveness: Liveness) -> Self {
-        HostRegistry { pool, liveness, hosts: HashMap::new() }
+        HostRegistry { pool, liveness, hosts: HashMap::new(), changed: HashSet::new(), sync_scheduled: false }
     }
 
-    fn alive(&self, live: &Live, now: Instant) -> bool {
-        if live.pushed && live.push.is_none() {
-            return false;
+    /// Syncs `host` soon, with whatever else changed meanwhile: a fleet connecting at once (or a hub restart)
+    /// costs one transaction per few milliseconds, not one per host.
+    fn sync_soon(&mut self, ctx: &mut Context<Self>, host: i32) {
+        self.changed.insert(host);
+        if !self.sync_scheduled {
+            self.sync_scheduled = true;
+            ctx.run_later(SYNC_DELAY, |act, ctx| {
+                act.sync_scheduled = false;
+                let ids = std::mem::take(&mut act.changed);
+                act.sync(ctx, Some(&ids), false);
+            });
         }
-        let limit = if live.pushed {
-            self.liveness.heartbeat_interval * self.liveness.missed_heartbeats
-        } else {
-            self.liveness.ready_timeout
-        };
-        now.duration_since(live.last_seen) <= limit
     }
 
-    /// Writes readiness changes (and new scheduler data) for the hosts whose effective state moved.
-    fn sync(&mut self, ctx: &mut Context<Self>) {
+    /// Writes readiness changes for the given hosts (all with `None`) whose effective state moved, and their
+    /// pending scheduler data: urgent data always, the rest only with `all_data` (the periodic flush).
+    fn sync(&mut self, ctx: &mut Context<Self>, only: Option<&HashSet<i32>>, all_data: bool) {
         let now = Instant::now();
         let lag = self.hosts.values().filter(|l| l.reported_ready).map(|l| now.duration_since(l.last_seen)).max();
         metrics::gauge!("koji_host_heartbeat_lag_seconds").set(lag.unwrap_or_default().as_secs_f64());
         let mut ready_changes = vec![];
         let mut data_changes = vec![];
-        let ids: Vec<i32> = self.hosts.keys().copied().collect();
-        for id in ids {
-            let alive = self.alive(&self.hosts[&id], now);
-            let live = self.hosts.get_mut(&id).expect("host present");
+        let (missed, ready_timeout) =
+            (self.liveness.heartbeat_interval * self.liveness.missed_heartbeats, self.liveness.ready_timeout);
+        for (&id, live) in self.hosts.iter_mut().filter(|(id, _)| only.is_none_or(|o| o.contains(id))) {
+            let alive = live.alive(now, missed, ready_timeout);
             let ready = live.reported_ready && alive;
             if live.written_ready != Some(ready) {
                 live.written_ready = Some(ready);
@@ -81,7 +125,11 @@ impl HostRegistry {
                     tracing::warn!(host = id, "host missed its heartbeats: not ready");
                 }
             }
-            if let Some(d) = live.data.take() {
+            if live.data.is_some()
+                && (all_data || live.data_urgent())
+                && let Some(d) = live.data.take()
+            {
+                live.written_data = Some(d.clone());
                 data_changes.push((id, d));
             }
         }
@@ -94,8 +142,8 @@ impl HostRegistry {
                 let result = async {
                     let mut client = pool.get().await?;
                     let tx = client.transaction().await?;
-                    for (id, ready, load) in &ready_changes {
-                        crate::db::hosts_live::set_ready(&tx, *id, *ready, *load).await?;
+                    if !ready_changes.is_empty() {
+                        crate::db::hosts_live::set_ready(&tx, &ready_changes).await?;
                     }
                     for (id, data) in &data_changes {
                         crate::db::hosts_live::set_data(&tx, *id, data).await?;
@@ -141,8 +189,11 @@ impl Actor for HostRegistry {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(4096);
-        ctx.run_interval(Duration::from_secs(1), |act, ctx| act.sync(ctx));
-        ctx.run_interval(self.liveness.update_time_flush, |act, ctx| act.flush_update_time(ctx));
+        ctx.run_interval(Duration::from_secs(1), |act, ctx| act.sync(ctx, None, false));
+        ctx.run_interval(self.liveness.update_time_flush, |act, ctx| {
+            act.sync(ctx, None, true);
+            act.flush_update_time(ctx);
+        });
     }
 }
 
@@ -160,27 +211,18 @@ impl Handler<Report> for HostRegistry {
     type Result = ();
     fn handle(&mut self, m: Report, ctx: &mut Context<Self>) {
         let now = Instant::now();
-        let live = self.hosts.entry(m.host).or_insert_with(|| Live {
-            reported_ready: false,
-            task_load: 0.0,
-            last_seen: now,
-            written_ready: None,
-            data: None,
-            push: None,
-            pushed: false,
-            seen_since_flush: false,
-        });
+        let live = self.hosts.entry(m.host).or_insert_with(|| Live::new(now, false));
         let flips = live.reported_ready != m.ready || live.written_ready.is_none();
         live.reported_ready = m.ready;
         live.task_load = m.task_load;
         live.last_seen = now;
         live.seen_since_flush = true;
-        if m.data.is_some() {
-            live.data = m.data;
+        if let Some(d) = m.data {
+            live.data = (live.written_data.as_ref() != Some(&d)).then_some(d);
         }
         metrics::counter!("koji_host_heartbeats_total").increment(1);
-        if flips || live.data.is_some() {
-            self.sync(ctx);
+        if flips || live.data_urgent() {
+            self.sync_soon(ctx, m.host);
         }
     }
 }
@@ -197,16 +239,7 @@ impl Handler<Attach> for HostRegistry {
     type Result = ();
     fn handle(&mut self, m: Attach, _: &mut Context<Self>) {
         let now = Instant::now();
-        let live = self.hosts.entry(m.host).or_insert_with(|| Live {
-            reported_ready: false,
-            task_load: 0.0,
-            last_seen: now,
-            written_ready: None,
-            data: None,
-            push: None,
-            pushed: true,
-            seen_since_flush: true,
-        });
+        let live = self.hosts.entry(m.host).or_insert_with(|| Live::new(now, true));
         live.push = Some(m.session);
         live.pushed = true;
         live.last_seen = now;
@@ -229,7 +262,7 @@ impl Handler<Detach> for HostRegistry {
             && live.push.as_ref() == Some(&m.session)
         {
             live.push = None;
-            self.sync(ctx);
+            self.sync_soon(ctx, m.host);
         }
         metrics::gauge!("koji_hosts_connected").set(self.hosts.values().filter(|l| l.push.is_some()).count() as f64);
     }

@@ -144,22 +144,27 @@ impl TaskScheduler {
         metrics::gauge!("koji_scheduler_leader").set(0.0);
     }
 
-    /// Does the next piece of work: rebuild, reconcile, or place and persist. One at a time, in that order.
+    /// Does the next piece of work, one at a time: a rebuild; else placing what it can and persisting the
+    /// decisions, builder messages and releases waiting; else reconciling notified tasks and hosts. Decided
+    /// work goes first: under a stream of notifications, placements and wakes must not wait for the
+    /// reconcile queue to drain (the conditional writes catch a decision made on a stale row).
     fn pump(&mut self, ctx: &mut Context<Self>) {
         if self.leader.is_none() || self.busy {
             return;
         }
         if self.rebuild {
             self.start_rebuild(ctx);
-        } else if !self.reconcile.is_empty() || !self.reload_hosts.is_empty() {
-            self.start_reconcile(ctx);
-        } else {
+            return;
+        }
+        if self.pending.is_empty() {
             let placed = self.state.place(Instant::now());
             self.pending.extend(placed);
-            if !self.pending.is_empty() || !self.outbox.is_empty() || !self.releases.is_empty() {
-                self.start_persist(ctx);
-            }
             self.export_gauges();
+        }
+        if !self.pending.is_empty() || !self.outbox.is_empty() || !self.releases.is_empty() {
+            self.start_persist(ctx);
+        } else if !self.reconcile.is_empty() || !self.reload_hosts.is_empty() {
+            self.start_reconcile(ctx);
         }
     }
 
@@ -212,10 +217,12 @@ impl TaskScheduler {
         ctx.spawn(
             async move {
                 let db = pool.get().await?;
-                let mut specs = vec![];
-                for h in &hosts {
-                    specs.push((*h, db::scheduler::host(&db, *h).await?));
-                }
+                let mut found: std::collections::HashMap<i32, crate::scheduler::HostSpec> =
+                    if hosts.is_empty() { Default::default() } else { db::scheduler::hosts_by_id(&db, &hosts).await? }
+                        .into_iter()
+                        .map(|h| (h.id, h))
+                        .collect();
+                let specs: Vec<_> = hosts.iter().map(|h| (*h, found.remove(h))).collect();
                 let rows = if ids.is_empty() { vec![] } else { db::scheduler::tasks_by_id(&db, &ids, soft).await? };
                 Ok::<_, crate::fault::KojiError>((ids, specs, rows))
             }
@@ -238,7 +245,7 @@ impl TaskScheduler {
         &mut self,
         ids: Vec<i32>,
         specs: Vec<(i32, Option<crate::scheduler::HostSpec>)>,
-        rows: Vec<crate::scheduler::TaskRow>,
+        mut rows: Vec<crate::scheduler::TaskRow>,
     ) {
         let now = Instant::now();
         for (id, spec) in specs {
@@ -256,6 +263,9 @@ impl TaskScheduler {
             }
         }
         let found: HashSet<i32> = rows.iter().map(|r| r.id).collect();
+        // Live rows first: a parent's `waiting` flag, read in the same batch as its child's finish, must be in
+        // the model before the finish is applied, or the parent would not be woken.
+        rows.sort_by_key(|r| matches!(r.state, db::tasks::CLOSED | db::tasks::CANCELED | db::tasks::FAILED));
         for row in rows {
             for event in self.state.upsert_task(row, now) {
                 let (host, msg) = match event {
@@ -281,6 +291,10 @@ impl TaskScheduler {
             async move {
                 let mut client = pool.get().await?;
                 let tx = client.transaction().await?;
+                let mut touched: Vec<i32> =
+                    batch.iter().chain(releases.iter().map(|r| &r.assignment)).map(|a| a.task).collect();
+                touched.sort_unstable();
+                db::scheduler::lock_tasks(&tx, &touched).await?;
                 let stuck = if batch.is_empty() { vec![] } else { db::scheduler::assign(&tx, &batch).await? };
                 let mut notes = outbox;
                 notes.extend(stuck.iter().map(|a| ToBuilder::Offer(a.task).to_notification(a.host)));

@@ -4,10 +4,22 @@
 use crate::fault::KojiResult;
 use deadpool_postgres::GenericClient;
 
-pub async fn set_ready(db: &impl GenericClient, host: i32, ready: bool, task_load: f64) -> KojiResult<()> {
-    let st = db.prepare_cached("UPDATE host SET ready = $2, task_load = $3, update_time = NOW() WHERE id = $1").await?;
-    db.execute(&st, &[&host, &ready, &task_load]).await?;
-    notify(db, host).await
+/// Readiness changes `(host, ready, task_load)` of many hosts in one statement, each announced to the
+/// scheduler.
+pub async fn set_ready(db: &impl GenericClient, changes: &[(i32, bool, f64)]) -> KojiResult<()> {
+    let ids: Vec<i32> = changes.iter().map(|c| c.0).collect();
+    let ready: Vec<bool> = changes.iter().map(|c| c.1).collect();
+    let load: Vec<f64> = changes.iter().map(|c| c.2).collect();
+    let st = db
+        .prepare_cached(
+            "WITH u AS (UPDATE host SET ready = c.ready, task_load = c.load, update_time = NOW() \
+                        FROM unnest($1::int4[], $2::bool[], $3::float8[]) AS c(id, ready, load) \
+                        WHERE host.id = c.id RETURNING host.id) \
+             SELECT count(pg_notify('koji_host', id::text)) FROM u",
+        )
+        .await?;
+    db.execute(&st, &[&ids, &ready, &load]).await?;
+    Ok(())
 }
 
 pub async fn set_data(db: &impl GenericClient, host: i32, data: &serde_json::Value) -> KojiResult<()> {

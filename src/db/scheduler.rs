@@ -68,13 +68,25 @@ pub async fn hosts(db: &impl GenericClient) -> KojiResult<Vec<HostSpec>> {
     Ok(db.query(&st, &[]).await?.iter().map(host_row).collect())
 }
 
-pub async fn host(db: &impl GenericClient, id: i32) -> KojiResult<Option<HostSpec>> {
-    let st = db.prepare_cached(&format!("{HOST_ROW} WHERE h.id = $1")).await?;
-    Ok(db.query_opt(&st, &[&id]).await?.as_ref().map(host_row))
+/// The given hosts, in one query; an id without a (configured) host is absent from the answer.
+pub async fn hosts_by_id(db: &impl GenericClient, ids: &[i32]) -> KojiResult<Vec<HostSpec>> {
+    let st = db.prepare_cached(&format!("{HOST_ROW} WHERE h.id = ANY($1)")).await?;
+    Ok(db.query(&st, &[&ids]).await?.iter().map(host_row).collect())
+}
+
+/// Locks the task rows a transaction is about to change, in id order, as every multi-row task write does
+/// first: two such writes, or one and a parent's `taskSetWait` (parent, then its children), can then never
+/// deadlock. A separate statement: as a CTE feeding the UPDATE it made the planner join the batch by nested
+/// loop over every FREE task, seconds per batch during a burst.
+pub async fn lock_tasks(db: &impl GenericClient, tasks: &[i32]) -> KojiResult<()> {
+    let st = db.prepare_cached("SELECT id FROM task WHERE id = ANY($1) ORDER BY id FOR UPDATE").await?;
+    db.query(&st, &[&tasks]).await?;
+    Ok(())
 }
 
 /// Persists a batch of placements in one statement: each task goes FREE → ASSIGNED only if it is still FREE
 /// (so a task canceled meanwhile is not resurrected), gets a run row, and a log line. Returns what stuck.
+/// The caller locks the rows first (`lock_tasks`).
 pub async fn assign(db: &impl GenericClient, batch: &[Assignment]) -> KojiResult<Vec<Assignment>> {
     let tasks: Vec<i32> = batch.iter().map(|a| a.task).collect();
     let hosts: Vec<i32> = batch.iter().map(|a| a.host).collect();
@@ -93,7 +105,8 @@ pub async fn assign(db: &impl GenericClient, batch: &[Assignment]) -> KojiResult
 }
 
 /// Frees tasks still held by the given hosts (timeouts, lost hosts), recording why; with `refuse`, the host
-/// also gets an implicit soft refusal (Koji does that for assignment timeouts).
+/// also gets an implicit soft refusal (Koji does that for assignment timeouts). The caller locks the rows
+/// first (`lock_tasks`).
 pub async fn release(db: &impl GenericClient, batch: &[Assignment], refuse: bool, msg: &str) -> KojiResult<Vec<i32>> {
     let tasks: Vec<i32> = batch.iter().map(|a| a.task).collect();
     let hosts: Vec<i32> = batch.iter().map(|a| a.host).collect();

@@ -1,6 +1,7 @@
 //! The `task` table. Every state change is a conditional write (the expected state and host are in the WHERE
 //! clause), so two actors or two hubs can never both win; each also emits `pg_notify('koji_task', id)` in the
-//! same transaction, which the scheduler reconciles after commit.
+//! same transaction, which the scheduler reconciles after commit. Statements that change several rows lock
+//! them in id order (`ORDER BY id FOR UPDATE`), as the scheduler's batches do, so they cannot deadlock.
 
 use crate::fault::KojiResult;
 use crate::xmlrpc::Struct;
@@ -142,19 +143,17 @@ pub async fn core_for_update(db: &impl GenericClient, id: i32) -> KojiResult<Opt
     }))
 }
 
-/// ASSIGNED (to this host) or FREE → OPEN. Returns false if someone else holds it or it is gone.
+/// ASSIGNED (to this host) or FREE → OPEN, announced in the same statement (a push builder's Accept runs
+/// outside a transaction). Returns false if someone else holds it or it is gone.
 pub async fn open(db: &impl GenericClient, id: i32, host: i32) -> KojiResult<bool> {
     let st = db
         .prepare_cached(
-            "UPDATE task SET state = 1, host_id = $2, start_time = NOW() \
-             WHERE id = $1 AND ((state = 4 AND host_id = $2) OR (state = 0 AND host_id IS NULL))",
+            "WITH u AS (UPDATE task SET state = 1, host_id = $2, start_time = NOW() \
+             WHERE id = $1 AND ((state = 4 AND host_id = $2) OR (state = 0 AND host_id IS NULL)) RETURNING id) \
+             SELECT pg_notify('koji_task', id::text) FROM u",
         )
         .await?;
-    let n = db.execute(&st, &[&id, &host]).await?;
-    if n > 0 {
-        notify(db, &[id]).await?;
-    }
-    Ok(n > 0)
+    Ok(!db.query(&st, &[&id, &host]).await?.is_empty())
 }
 
 /// OPEN on this host → CLOSED or FAILED with its result document.
@@ -295,6 +294,15 @@ pub async fn assigned_to(db: &impl GenericClient, host: i32) -> KojiResult<Vec<S
     .await
 }
 
+/// Which of `tasks` this host still holds (ASSIGNED or OPEN on it).
+pub async fn held_by(db: &impl GenericClient, tasks: &[i32], host: i32) -> KojiResult<Vec<i32>> {
+    if tasks.is_empty() {
+        return Ok(vec![]);
+    }
+    let st = db.prepare_cached("SELECT id FROM task WHERE id = ANY($1) AND host_id = $2 AND state IN (1, 4)").await?;
+    Ok(db.query(&st, &[&tasks, &host]).await?.iter().map(|r| r.get(0)).collect())
+}
+
 /// `host.openTask`'s answer: the task fields plus the raw request document, as Koji's `Task.open` returns them.
 pub async fn opened_record(db: &impl GenericClient, id: i32) -> KojiResult<Option<Struct>> {
     super::query_opt_struct(db, &format!("SELECT {TASK_FIELDS}, task.request FROM task WHERE id = $1"), &[&id]).await
@@ -305,8 +313,9 @@ pub async fn set_wait(db: &impl GenericClient, parent: i32, tasks: Option<&[i32]
     db.execute(&st, &[&parent]).await?;
     let st = db
         .prepare_cached(
-            "UPDATE task SET awaited = ($2::int4[] IS NULL OR id = ANY($2)) WHERE parent = $1 \
-             AND (awaited IS DISTINCT FROM ($2::int4[] IS NULL OR id = ANY($2)))",
+            "UPDATE task SET awaited = ($2::int4[] IS NULL OR id = ANY($2)) WHERE id IN (SELECT id FROM task \
+             WHERE parent = $1 AND (awaited IS DISTINCT FROM ($2::int4[] IS NULL OR id = ANY($2))) \
+             ORDER BY id FOR UPDATE)",
         )
         .await?;
     db.execute(&st, &[&parent, &tasks]).await?;
@@ -322,7 +331,11 @@ pub async fn wait_check(db: &impl GenericClient, parent: i32, consume: bool) -> 
         if matches!(state, CLOSED | CANCELED | FAILED) { finished.push(id) } else { unfinished.push(id) }
     }
     if consume && !finished.is_empty() {
-        let st = db.prepare_cached("UPDATE task SET awaited = FALSE WHERE id = ANY($1)").await?;
+        let st = db
+            .prepare_cached(
+                "UPDATE task SET awaited = FALSE WHERE id IN (SELECT id FROM task WHERE id = ANY($1) ORDER BY id FOR UPDATE)",
+            )
+            .await?;
         db.execute(&st, &[&finished]).await?;
     }
     Ok((finished, unfinished))
@@ -331,7 +344,12 @@ pub async fn wait_check(db: &impl GenericClient, parent: i32, consume: bool) -> 
 pub async fn unwait(db: &impl GenericClient, parent: i32) -> KojiResult<()> {
     let st = db.prepare_cached("UPDATE task SET waiting = FALSE WHERE id = $1 AND waiting").await?;
     db.execute(&st, &[&parent]).await?;
-    let st = db.prepare_cached("UPDATE task SET awaited = FALSE WHERE parent = $1 AND awaited").await?;
+    let st = db
+        .prepare_cached(
+            "UPDATE task SET awaited = FALSE WHERE id IN (SELECT id FROM task WHERE parent = $1 AND awaited \
+             ORDER BY id FOR UPDATE)",
+        )
+        .await?;
     db.execute(&st, &[&parent]).await?;
     notify(db, &[parent]).await
 }

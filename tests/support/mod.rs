@@ -9,6 +9,7 @@
 
 pub mod certs;
 pub mod cli;
+pub mod fleet;
 pub mod hub;
 pub mod pg;
 pub mod rpc;
