@@ -145,12 +145,19 @@ pub async fn create_user(
     Ok(id)
 }
 
-/// `editUser`: rename, and `krb_principal_mappings` `{old: new}` where a nil old adds and a nil new removes.
+/// One `krb_principal_mappings` entry of `editUser`: no `old` adds, no `new` removes.
+#[derive(Debug, serde::Deserialize)]
+pub struct PrincipalChange {
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// `editUser`: rename, and change Kerberos principals.
 pub async fn edit_user(
     ctx: &CallCtx,
     info: &InfoRef,
     name: Option<&str>,
-    mappings: BTreeMap<String, Option<String>>,
+    mappings: Vec<PrincipalChange>,
 ) -> KojiResult<()> {
     ctx.assert_perm("admin").await?;
     let mut client = ctx.db().await?;
@@ -163,9 +170,10 @@ pub async fn edit_user(
         }
         db::users::rename(&tx, user.id, new).await?;
     }
-    for (old, new) in mappings {
-        // XML-RPC struct keys are strings; Koji's client sends the text "None" for an added principal.
-        if old != "None" && db::users::remove_krb_principal(&tx, user.id, &old).await? == 0 {
+    for PrincipalChange { old, new } in mappings {
+        if let Some(old) = old
+            && db::users::remove_krb_principal(&tx, user.id, &old).await? == 0
+        {
             return Err(KojiError::generic(format!(
                 "Cannot change principal {old}: user {} has no such principal",
                 user.name

@@ -227,13 +227,32 @@ fn users_add_list_info_disable_enable() {
     assert!(out.stdout.starts_with("Added user bob ("), "{}", out.stdout);
     let out = admin.run(&["add-user", "bob"]);
     assert!(out.stderr.contains("user already exists: bob"), "{}", out.stderr);
+    admin.run(&["add-user", "rob", "--principal", "rob@EXAMPLE.COM"]).assert_success();
+    admin
+        .run(&[
+            "edit-user",
+            "rob",
+            "--rename",
+            "robert",
+            "--edit-krb",
+            "rob@EXAMPLE.COM=robert@EXAMPLE.COM",
+            "--add-krb",
+            "r@X.ORG",
+        ])
+        .assert_success();
+    assert_eq!(
+        db.psql("SELECT string_agg(krb_principal, ',' ORDER BY krb_principal) FROM user_krb_principals p JOIN users u ON u.id = p.user_id WHERE u.name = 'robert'").trim(),
+        "r@X.ORG,robert@EXAMPLE.COM"
+    );
+    let out = admin.run(&["edit-user", "robert", "--remove-krb", "nobody@X"]);
+    assert!(out.stderr.contains("has no such principal"), "{}", out.stderr);
     let out = admin.run(&["add-user", "bad name!"]);
     assert!(out.stderr.contains("NameValidationError"), "{}", out.stderr);
     admin.run(&["add-user", "sleepy", "--disable"]).assert_success();
 
     let anon = KojiCli::anon(&hub);
     let names: Vec<String> = anon.run(&["list-users"]).assert_success().stdout.lines().map(str::to_owned).collect();
-    assert_eq!(names, vec!["bob", "kojiadmin", "sleepy"]);
+    assert_eq!(names, vec!["bob", "kojiadmin", "robert", "sleepy"]);
     admin.run(&["grant-permission", "tag", "bob"]).assert_success();
     assert_eq!(anon.run(&["list-users", "--perm", "tag"]).assert_success().stdout.trim(), "bob");
     assert_eq!(anon.run(&["list-users", "--prefix", "sl"]).assert_success().stdout.trim(), "sleepy");

@@ -277,7 +277,8 @@ host_id = s.host.getID()
 while done < want and time.time() < deadline:
     s.host.updateHost(0.0, True, {'maxjobs': 2, 'methods': ['sleep']})
     [[me], legacy] = s.host.getLoadData()
-    assert me['id'] == host_id
+    assert me['id'] == host_id and me['name'] == 'py1' and me['channels'] == [1]
+    assert s.host.getHost()['name'] == 'py1' and s.host.getHost()['enabled']
     for t in s.host.getTasks():
         info = s.getTaskInfo(t['id'], request=True)
         if s.host.openTask(t['id']) is None:

@@ -218,12 +218,20 @@ async fn get_host_tasks(ctx: CallCtx, _: NoArgs) -> KojiResult<Vec<Struct>> {
     q::host_open_tasks(&ctx.db().await?, host).await
 }
 
+/// `host.getHost`: the calling host's own record (kojid reads `enabled`, `capacity` and `arches` every loop).
+async fn get_host(ctx: CallCtx, _: NoArgs) -> KojiResult<Option<Struct>> {
+    let host = require_host(&ctx).await?;
+    crate::hosts::get_host(&ctx.db().await?, &crate::rpc::args::InfoRef::Id(host.into()), None).await
+}
+
 /// `host.getLoadData` for kojid ≤ 1.34: this host and the tasks assigned to it.
 async fn get_load_data(ctx: CallCtx, _: NoArgs) -> KojiResult<Vec<Value>> {
     let host = require_host(&ctx).await?;
     let db = ctx.db().await?;
-    let mut me = Struct::new();
-    me.insert("id".into(), Value::Int(host.into()));
+    let mut me =
+        crate::hosts::get_host(&db, &crate::rpc::args::InfoRef::Id(host.into()), None).await?.unwrap_or_default();
+    let channels = db::hosts::channel_ids(&db, host).await?;
+    me.insert("channels".into(), Value::Array(channels.into_iter().map(Value::from).collect()));
     let tasks = q::assigned_to(&db, host).await?.into_iter().map(Value::Struct).collect();
     Ok(vec![Value::Array(vec![Value::Struct(me)]), Value::Array(tasks)])
 }
@@ -243,6 +251,7 @@ pub fn register(r: &mut Registry) {
     r.add("host.updateHost", "task_load, ready, data=None", "Report load and readiness (kept in memory).", update_host);
     r.add("host.setHostData", "hostdata", "Report scheduler data (e.g. maxjobs).", set_host_data);
     r.add("host.getTasks", "", "Tasks assigned to the calling host, in priority order.", get_tasks);
+    r.add("host.getHost", "", "The calling host's record.", get_host);
     r.add("host.getLoadData", "", "This host and its assigned tasks (kojid ≤ 1.34).", get_load_data);
     r.add("host.openTask", "task_id", "Take an assigned task.", open_task);
     r.add("host.closeTask", "task_id, response", "Finish a task with its result document.", close_task);

@@ -45,7 +45,7 @@ struct CreateUser {
 struct EditUser {
     userInfo: InfoRef,
     name: Option<String>,
-    krb_principal_mappings: Option<BTreeMap<String, Option<String>>>,
+    krb_principal_mappings: Option<Vec<crate::users::PrincipalChange>>,
 }
 
 #[derive(Deserialize)]
