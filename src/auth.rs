@@ -220,6 +220,28 @@ pub async fn logout_child(ctx: &CallCtx, session_id: i32) -> KojiResult<()> {
     Ok(())
 }
 
+/// `exclusiveSession`: kojid holds one exclusive session per host, so two daemons can't run as the same host.
+pub async fn exclusive_session(ctx: &CallCtx, force: bool) -> KojiResult<()> {
+    let s = ctx.require_login()?;
+    let mut client = ctx.db().await?;
+    let tx = client.transaction().await?;
+    let mut closed = vec![];
+    if !db::sessions::make_exclusive(&tx, s.id, s.user_id, force, &mut closed).await? {
+        return Err(KojiError::AuthLock("Cannot get exclusive session".into()));
+    }
+    tx.commit().await?;
+    ctx.committed();
+    ctx.hub.sessions.get().do_send(Forget(closed));
+    Ok(())
+}
+
+pub async fn shared_session(ctx: &CallCtx) -> KojiResult<()> {
+    let s = ctx.require_login()?;
+    db::sessions::make_shared(&ctx.db().await?, s.id).await?;
+    ctx.committed();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

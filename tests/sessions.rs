@@ -153,3 +153,29 @@ sys.stdin.readline()
     child.finish().assert_success();
     assert_eq!(before, after, "200 read calls assigned transaction ids: something wrote");
 }
+
+#[test]
+fn exclusive_sessions_as_kojid_takes_them() {
+    let (_db, hub) = start(&[]);
+    let first = RawSession::login(&hub);
+    let second = RawSession::login(&hub);
+    assert_eq!(fault_code(&first.call(0, "exclusiveSession", &[])), None);
+    let refused = second.call(0, "exclusiveSession", &[]);
+    assert_eq!(fault_code(&refused), Some(1006), "{}", refused.text());
+    // force takes it over and closes the other session.
+    let forced = second.hub.post_raw(
+        "/kojihub",
+        &[
+            ("Content-Type", "text/xml"),
+            ("Koji-Session-Id", second.id.as_str()),
+            ("Koji-Session-Key", second.key.as_str()),
+            ("Koji-Session-Callnum", "1"),
+        ],
+        b"<?xml version='1.0'?><methodCall><methodName>exclusiveSession</methodName><params><param><value><struct>\
+          <member><name>force</name><value><boolean>1</boolean></value></member>\
+          <member><name>__starstar</name><value><boolean>1</boolean></value></member></struct></value></param></params></methodCall>",
+    );
+    assert_eq!(fault_code(&forced), None, "{}", forced.text());
+    assert_eq!(fault_code(&first.call(1, "getLoggedInUser", &[])), Some(1002));
+    assert_eq!(fault_code(&second.call(2, "sharedSession", &[])), None);
+}

@@ -128,3 +128,37 @@ pub async fn flush(
         .await?;
     Ok(db.execute(&st, &[&ids, &times, &callnums]).await?)
 }
+
+/// Marks the session exclusive for its user; `UNIQUE (user_id, exclusive)` refuses a second one. With `force`
+/// the user's other exclusive session is closed first (its id is returned in `closed`). Returns false when
+/// another exclusive session holds it.
+pub async fn make_exclusive(
+    db: &impl GenericClient,
+    id: i32,
+    user_id: i32,
+    force: bool,
+    closed: &mut Vec<i32>,
+) -> KojiResult<bool> {
+    if force {
+        let st = db
+            .prepare_cached(
+                "UPDATE sessions SET expired = TRUE, exclusive = NULL, closed = TRUE \
+                 WHERE user_id = $1 AND exclusive AND id <> $2 RETURNING id",
+            )
+            .await?;
+        closed.extend(db.query(&st, &[&user_id, &id]).await?.iter().map(|r| r.get::<_, i32>(0)));
+    }
+    let st = db
+        .prepare_cached(
+            "UPDATE sessions SET exclusive = TRUE WHERE id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM sessions o WHERE o.user_id = $2 AND o.exclusive AND o.id <> $1)",
+        )
+        .await?;
+    Ok(db.execute(&st, &[&id, &user_id]).await? > 0)
+}
+
+pub async fn make_shared(db: &impl GenericClient, id: i32) -> KojiResult<()> {
+    let st = db.prepare_cached("UPDATE sessions SET exclusive = NULL WHERE id = $1").await?;
+    db.execute(&st, &[&id]).await?;
+    Ok(())
+}

@@ -54,6 +54,19 @@ async fn logout_child(ctx: CallCtx, a: ChildArgs) -> KojiResult<()> {
     auth::logout_child(&ctx, a.session_id).await
 }
 
+#[derive(Deserialize)]
+struct ForceArg {
+    force: Flag,
+}
+
+async fn exclusive_session(ctx: CallCtx, a: ForceArg) -> KojiResult<()> {
+    auth::exclusive_session(&ctx, a.force.0).await
+}
+
+async fn shared_session(ctx: CallCtx, _: NoArgs) -> KojiResult<()> {
+    auth::shared_session(&ctx).await
+}
+
 pub fn register(r: &mut Registry) {
     r.add(
         "login",
@@ -75,4 +88,11 @@ pub fn register(r: &mut Registry) {
     );
     r.add("subsession", "", "Open a child session of the current one.", subsession);
     r.add("logoutChild", "session_id", "Close a subsession of the current session.", logout_child);
+    r.add(
+        "exclusiveSession",
+        "force=False",
+        "Make this the user's only exclusive session (kojid does).",
+        exclusive_session,
+    );
+    r.add("sharedSession", "", "Drop this session's exclusivity.", shared_session);
 }
