@@ -17,7 +17,11 @@ use support::fleet::{ADMIN_PW, add_host, make_task, setup, task_field, wait_for}
 use support::hub::Hub;
 use support::pg::DbInfo;
 use support::rpc::{Rpc, kwargs};
+use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 const LIVENESS: &[(&str, &str)] = &[("BuilderHeartbeat", "1"), ("MissedHeartbeats", "2"), ("HostTimeout", "3")];
 /// Missed heartbeats × interval, plus a second for the registry's check, plus slack for a busy machine.
@@ -76,6 +80,18 @@ fn close(rt: &Runtime, client: &HubClient, task: i64, result: Value) {
 
 fn host_ready(db: &DbInfo, host: i64) -> bool {
     db.psql(&format!("SELECT ready FROM host WHERE id = {host}")).trim() == "t"
+}
+
+/// A WebSocket to the builder endpoint, by hand, that has sent a `Hello` of `version` and nothing else.
+async fn raw_hello(hub: &Hub, client: &HubClient, version: u32) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+    let session = client.session().unwrap();
+    let mut request = push::builder_url(&hub.url()).into_client_request().unwrap();
+    request.headers_mut().insert("Koji-Session-Id", session.id.to_string().parse().unwrap());
+    request.headers_mut().insert("Koji-Session-Key", session.key.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let hello = FromBuilder::Hello { version, heartbeat: status(true), running: vec![] };
+    ws.send(Message::Binary(protocol::encode(&hello).into())).await.unwrap();
+    ws
 }
 
 #[test]
@@ -144,7 +160,7 @@ fn a_push_builder_takes_offers_and_is_woken_for_its_parents() {
 }
 
 #[test]
-fn other_versions_and_non_hosts_are_refused() {
+fn other_versions_silent_builders_and_non_hosts_are_refused() {
     let (db, hub) = setup(LIVENESS);
     let rt = runtime();
     let host = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
@@ -152,23 +168,12 @@ fn other_versions_and_non_hosts_are_refused() {
 
     // A builder of another protocol version gets Error naming both versions, then the stream closes.
     let (frames, host_ready_after) = rt.block_on(async {
-        let session = builder.session().unwrap();
-        let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
-            push::builder_url(&hub.url()).as_str(),
-        )
-        .unwrap();
-        request.headers_mut().insert("Koji-Session-Id", session.id.to_string().parse().unwrap());
-        request.headers_mut().insert("Koji-Session-Key", session.key.parse().unwrap());
-        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-        let hello = FromBuilder::Hello { version: 99, heartbeat: status(true), running: vec![] };
-        ws.send(tokio_tungstenite::tungstenite::Message::Binary(protocol::encode(&hello).into())).await.unwrap();
+        let mut ws = raw_hello(&hub, &builder, 99).await;
         let mut frames = vec![];
         while let Ok(Some(Ok(msg))) = tokio::time::timeout(SOON, ws.next()).await {
             match msg {
-                tokio_tungstenite::tungstenite::Message::Binary(b) => {
-                    frames.push(protocol::decode::<FromHub>(&b).unwrap())
-                }
-                tokio_tungstenite::tungstenite::Message::Close(_) => break,
+                Message::Binary(b) => frames.push(protocol::decode::<FromHub>(&b).unwrap()),
+                Message::Close(_) => break,
                 _ => {}
             }
         }
@@ -179,6 +184,13 @@ fn other_versions_and_non_hosts_are_refused() {
         vec![FromHub::Error { message: "builder protocol version 99 is not supported; this hub speaks 2".into() }]
     );
     assert!(!host_ready_after, "a refused builder is never ready");
+
+    // A builder that says Hello and then falls silent, its socket still open, is not ready once it has
+    // missed its heartbeats.
+    let ws = rt.block_on(raw_hello(&hub, &builder, protocol::PROTOCOL_VERSION));
+    wait_for("ready after Hello", SOON, || host_ready(&db, host).then_some(()));
+    wait_for("not ready when silent", NOT_READY_WITHIN, || (!host_ready(&db, host)).then_some(()));
+    drop(ws);
 
     // A session that is not a host's, or no valid session at all, is refused the WebSocket with the fault.
     let mut admin = HubClient::new(reqwest::Client::new(), hub.url());

@@ -97,5 +97,7 @@ TMP_OUT=$WORK/out.txt
     echo "=== in memory (cargo bench --bench placement; deploy/bench/placement.txt)"
     sed -n '2,$p' deploy/bench/placement.txt
 } 2>&1 | tee "$TMP_OUT"
+echo | tee -a "$TMP_OUT"
+deploy/bench/targets.sh "$TMP_OUT" | tee -a "$TMP_OUT"
 cp "$TMP_OUT" "$OUT"
 echo "written to $OUT"

@@ -214,6 +214,7 @@ impl TaskScheduler {
         let ids: Vec<i32> = self.reconcile.drain().collect();
         let hosts: Vec<i32> = self.reload_hosts.drain().collect();
         let (pool, soft) = (self.pool.clone(), self.soft_secs());
+        let started = Instant::now();
         ctx.spawn(
             async move {
                 let db = pool.get().await?;
@@ -227,10 +228,13 @@ impl TaskScheduler {
                 Ok::<_, crate::fault::KojiError>((ids, specs, rows))
             }
             .into_actor(self)
-            .map(|r, act, ctx| {
+            .map(move |r, act, ctx| {
                 act.busy = false;
                 match r {
-                    Ok((ids, specs, rows)) => act.apply(ids, specs, rows),
+                    Ok((ids, specs, rows)) => {
+                        tracing::debug!(tasks = ids.len(), hosts = specs.len(), read = ?started.elapsed(), "reconciling");
+                        act.apply(ids, specs, rows);
+                    }
                     Err(e) => {
                         tracing::error!(error = %e, "scheduler reconcile failed; rebuilding");
                         act.rebuild = true;

@@ -103,7 +103,8 @@ pub struct PhaseLatency {
     pub assigned_p99: f64,
     pub open_p50: f64,
     pub open_p99: f64,
-    /// Seconds from the first task's creation to the last first placement.
+    /// Seconds from the first task's creation to the first placement, and from there to the last one.
+    pub first_placement: f64,
     pub placement_span: f64,
     /// The most first placements within one wall-clock second.
     pub placements_peak_second: i64,
@@ -121,7 +122,8 @@ pub async fn phase_latency(db: &Client, base: i32) -> anyhow::Result<PhaseLatenc
                COALESCE(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM placed - create_time)), 0), \
                COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM start_time - create_time)), 0), \
                COALESCE(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM start_time - create_time)), 0), \
-               COALESCE(extract(epoch FROM max(placed) - min(create_time))::float8, 0), \
+               COALESCE(extract(epoch FROM min(placed) - min(create_time))::float8, 0), \
+               COALESCE(extract(epoch FROM max(placed) - min(placed))::float8, 0), \
                COALESCE((SELECT max(c) FROM (SELECT count(*) AS c FROM t GROUP BY date_trunc('second', placed)) x), 0) \
              FROM t",
             &[&base],
@@ -133,8 +135,9 @@ pub async fn phase_latency(db: &Client, base: i32) -> anyhow::Result<PhaseLatenc
         assigned_p99: r.get(2),
         open_p50: r.get(3),
         open_p99: r.get(4),
-        placement_span: r.get(5),
-        placements_peak_second: r.get(6),
+        first_placement: r.get(5),
+        placement_span: r.get(6),
+        placements_peak_second: r.get(7),
     })
 }
 
