@@ -19,7 +19,7 @@ use koji_rs::protocol::{FromHub, Heartbeat};
 use koji_rs::xmlrpc::{self, Struct, Value};
 use rand::Rng;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::sync::{Notify, Semaphore};
@@ -49,6 +49,28 @@ pub struct Fleet {
     pub connected: AtomicU64,
     /// The heartbeat interval the hub asked for in `Welcome`.
     pub heartbeat_secs: AtomicU64,
+    /// Set at the end of a run: polling builders leave their loops (see [`shutdown_polling`]).
+    pub stopping: AtomicBool,
+    pub polling: Mutex<Vec<Arc<Builder>>>,
+}
+
+/// Ends the polling builders as kojid's shutdown does: out of the loop, then `updateHost(0, ready=False)`,
+/// so the next run on the same hub does not find them ready (a silent polling host stays ready for
+/// `ReadyTimeout`, and would be given work it never takes).
+pub async fn shutdown_polling(fleet: &Arc<Fleet>) {
+    fleet.stopping.store(true, Ordering::Relaxed);
+    // Loops in the middle of an iteration finish it first.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let builders = std::mem::take(&mut *fleet.polling.lock().unwrap());
+    let calls = builders.into_iter().map(|b| {
+        let fleet = fleet.clone();
+        tokio::spawn(async move {
+            fleet.call(&b.client, "host.updateHost", vec![Value::Double(0.0), Value::Bool(false)]).await;
+        })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        let _ = call.await;
+    }
 }
 
 impl Fleet {
@@ -71,7 +93,7 @@ impl Fleet {
 }
 
 /// One simulated builder's state, shared by its loop and its running tasks.
-struct Builder {
+pub struct Builder {
     client: HubClient,
     push: Option<PushSender>,
     /// Running tasks: weight, and whether the task is a waiting parent (its weight does not count).
@@ -264,9 +286,10 @@ pub async fn run_push(fleet: Arc<Fleet>, host: SimHost) {
 pub async fn run_poll(fleet: Arc<Fleet>, host: SimHost, offset: Duration) {
     tokio::time::sleep(offset).await;
     let me = builder(&fleet, &host, None);
+    fleet.polling.lock().unwrap().push(me.clone());
     fleet.connected.fetch_add(1, Ordering::Relaxed);
     let data: Struct = [("maxjobs".to_string(), Value::Int(fleet.maxjobs.into()))].into_iter().collect();
-    loop {
+    while !fleet.stopping.load(Ordering::Relaxed) {
         // updateTasks: alerts wake waiting parents.
         if let Some(open) = fleet.call(&me.client, "host.getHostTasks", vec![]).await {
             for t in open.as_array().into_iter().flatten().filter_map(Value::as_struct) {

@@ -28,7 +28,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 #[derive(Clone, Copy, Debug, PartialEq, ValueEnum)]
 enum Mode {
@@ -357,8 +356,8 @@ async fn main() -> anyhow::Result<()> {
         arches: args.arches.clone(),
         duration_ms,
         sleeptime: Duration::from_secs(args.sleeptime),
-        rpc_slots: Semaphore::new(args.rpc_concurrency),
-        connect_slots: Semaphore::new(args.connect_concurrency),
+        rpc_slots: tokio::sync::Semaphore::new(args.rpc_concurrency),
+        connect_slots: tokio::sync::Semaphore::new(args.connect_concurrency),
         wakes: Default::default(),
         parents_done: Default::default(),
         errors: Default::default(),
@@ -366,6 +365,8 @@ async fn main() -> anyhow::Result<()> {
         max_running: Default::default(),
         connected: Default::default(),
         heartbeat_secs: Default::default(),
+        stopping: Default::default(),
+        polling: Default::default(),
     });
     println!(
         "koji-sim: {} mode, {} hosts (arches {}, capacity {}, maxjobs {}), leaf tasks {}–{} ms{}",
@@ -383,6 +384,9 @@ async fn main() -> anyhow::Result<()> {
     run.idle().await?;
     run.trees().await?;
     run.burst().await?;
+    if run.args.mode == Mode::Poll {
+        builders::shutdown_polling(&run.fleet).await;
+    }
     let f = &run.fleet;
     println!(
         "fleet: {} errors, {} offers refused at maxjobs, at most {} tasks at once on one builder (maxjobs {})",
