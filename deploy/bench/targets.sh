@@ -36,5 +36,15 @@ END {
     printf "    minute in one statement for all hosts, and the hub'"'"'s own timers, a fixed ~50 commits/min)\n"
     for (k in idle) { split(k, p, SUBSEP); if (p[1] == "poll") printf "    polling builders, %s hosts, per idle host per minute: %s\n", p[2], idle[k] }
     printf "  ≥ 10^5 in-memory placement decisions/s at 10k hosts: %d/s %s\n", mem, (mem >= 100000 ? "MET" : "MISSED")
+    print "notes:"
+    print "  - The burst'"'"'s FREE→OPEN (seconds) is 20,000 tasks worked off by the builders on the same 2 cores, each"
+    print "    open and close a committed write: throughput, not dispatch latency, which the trees phase measures."
+    print "  - Placements/s varies between runs on this shared 2-core machine (5,400-5,600/s in the 10k runs of this code):"
+    print "    the leader persists 1,000 placements per transaction in 70-200 ms, after reading the burst (~1 s)."
+    print "  - FREE→ASSIGNED p50 at 10k hosts is over the spec'"'"'s 20 ms: a placement waits for the notification, a"
+    print "    reconcile read and its batch'"'"'s commit while the trees'"'"' opens and closes load the same database."
+    print "  - Polling: FREE→OPEN is bounded by sleeptime (compat target p99 ≤ 15.5 s). Its p50 is not ~7.5 s"
+    print "    because ties among idle hosts go to the lowest host id (as Koji'"'"'s host order does), so the tasks of"
+    print "    every tree land on the same few hosts and wait for their fixed poll phases."
 }
 ' "${1:-/dev/stdin}"
