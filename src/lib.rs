@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod notify;
 pub mod packages;
 pub mod pathinfo;
+pub mod policy;
 pub mod protocol;
 pub mod repos;
 pub mod rpc;
