@@ -452,3 +452,111 @@ fn a_build_task_imports_tags_and_serves_its_results() {
         Value::Array(vec![Value::Int(other_id.parse().unwrap()), Value::Int(build), Value::Bool(true), Value::Nil])
     );
 }
+
+fn fault_doc(message: &str) -> Value {
+    Value::String(xmlrpc::encode_fault(1005, message))
+}
+
+#[test]
+fn failed_cancelled_recycled_and_scratch_builds() {
+    let (db, hub) = setup(&[]);
+    let mut f = start(&hub, db);
+    hub.create_user("bob", USER_PW, false);
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    let mut bob = Rpc::login(&hub, "bob", USER_PW);
+
+    // The builder fails the build, then the task; a failed build cannot fail again.
+    let t1 = f.cli_build(&[]);
+    take(&mut f.builder, &f.db, f.host, t1);
+    let build = f.init_build(t1).unwrap().as_i64().unwrap();
+    f.builder.ok("host.failBuild", vec![Value::Int(t1), Value::Int(build)]);
+    assert_eq!(f.build_state(build), "3");
+    assert_eq!(
+        fault(f.builder.call("host.failBuild", vec![Value::Int(t1), Value::Int(build)])),
+        (1000, format!("cannot update build {build}, state: FAILED"))
+    );
+    f.builder.ok("host.failTask", vec![Value::Int(t1), fault_doc("BuildError: rpmbuild failed")]);
+
+    // A new attempt recycles the FAILED build (same id, BUILDING under the new task, stray files gone);
+    // meanwhile no other task can claim the N-V-R.
+    let stray = f.hub.koji_dir().join("packages/hello-koji/1.0/1/src");
+    std::fs::create_dir_all(&stray).unwrap();
+    let t2 = f.cli_build(&[]);
+    take(&mut f.builder, &f.db, f.host, t2);
+    assert_eq!(f.init_build(t2).unwrap().as_i64(), Some(build));
+    assert_eq!(f.db.psql(&format!("SELECT state, task_id FROM build WHERE id = {build}")).trim(), format!("0|{t2}"));
+    assert!(!f.hub.koji_dir().join("packages/hello-koji/1.0/1").exists(), "stray files removed");
+    let t3 = f.cli_build(&[]);
+    take(&mut f.builder, &f.db, f.host, t3);
+    assert_eq!(fault(f.init_build(t3)), (1000, format!("Build already in progress (task {t2})")));
+
+    // `koji cancel` on the build task cancels its build.
+    f.admin.run(&["cancel", &t2.to_string()]).assert_success();
+    assert_eq!((task_field(&f.db, t2, "state"), f.build_state(build)), ("3".into(), "4".into()));
+
+    // A task failed without failBuild (its builder gave up) still leaves its build FAILED.
+    assert_eq!(f.init_build(t3).unwrap().as_i64(), Some(build));
+    f.builder.ok("host.failTask", vec![Value::Int(t3), fault_doc("lost")]);
+    assert_eq!(f.build_state(build), "3");
+
+    // cancelBuild: the owner or an admin; it cancels the task too; false once the build is not BUILDING.
+    let t4 = f.cli_build(&[]);
+    take(&mut f.builder, &f.db, f.host, t4);
+    assert_eq!(f.init_build(t4).unwrap().as_i64(), Some(build));
+    assert_eq!(
+        fault(bob.call("cancelBuild", vec![Value::Int(build)])),
+        (1004, "Cannot cancel build, not owner".into())
+    );
+    assert_eq!(admin.ok("cancelBuild", vec![Value::Int(build)]), Value::Bool(true));
+    assert_eq!((task_field(&f.db, t4, "state"), f.build_state(build)), ("3".into(), "4".into()));
+    assert_eq!(admin.ok("cancelBuild", vec![Value::Int(build)]), Value::Bool(false));
+    assert_eq!(admin.ok("cancelBuild", vec!["nope-1-1".into()]), Value::Bool(false));
+    assert_eq!(
+        fault(admin.call("cancelBuild", vec!["nope-1-1".into(), Value::Bool(true)])),
+        (1000, "No such build: 'nope-1-1'".into())
+    );
+
+    // Priorities are relative to Koji's default; only admins may go below it; the source must be text.
+    assert_eq!(
+        fault(bob.call("build", vec!["x.src.rpm".into(), "t".into(), Value::Nil, Value::Int(-1)])),
+        (1004, "only admins may create high-priority tasks".into())
+    );
+    let low = bob.ok("build", vec!["x.src.rpm".into(), "t".into(), Value::Nil, Value::Int(5)]).as_i64().unwrap();
+    let bob_id = f.db.psql("SELECT id FROM users WHERE name = 'bob'").trim().to_owned();
+    assert_eq!(task_field(&f.db, low, "priority || ' ' || owner || ' ' || channel_id"), format!("25 {bob_id} 1"));
+    assert_eq!(fault(bob.call("build", vec![Value::Int(5), "t".into()])).0, 1019);
+    assert_eq!(
+        fault(bob.call("build", vec!["x.src.rpm".into(), "t".into(), Value::Nil, Value::Nil, "nochannel".into()])),
+        (1000, "No such channel: nochannel".into())
+    );
+    admin.ok("cancelTask", vec![Value::Int(low)]);
+
+    // A scratch build: results filed under scratch/<owner>/task_<id>/, nothing recorded.
+    let ts = f.cli_build(&["--scratch", "--background"]);
+    assert_eq!(task_field(&f.db, ts, "priority"), "25");
+    let opts = admin.ok("getTaskRequest", vec![Value::Int(ts)]).as_array().unwrap()[2].clone();
+    assert_eq!(opts.as_struct().unwrap()["scratch"], Value::Bool(true));
+    take(&mut f.builder, &f.db, f.host, ts);
+    let [srpm, noarch, binary, log] = f.place(ts);
+    let before = build_rows(&f.db);
+    let logs = st(&[(f.pkg.arch.as_str(), strs(&[&log]))]);
+    let missing = format!("{}/missing.rpm", task_dir(ts));
+    assert_eq!(
+        fault(f.builder.call(
+            "host.moveBuildToScratch",
+            vec![Value::Int(ts), srpm.as_str().into(), strs(&[&missing]), logs.clone()]
+        )),
+        (1000, format!("No such file: {}", f.hub.koji_dir().join("work").join(&missing).display()))
+    );
+    f.builder
+        .ok("host.moveBuildToScratch", vec![Value::Int(ts), srpm.as_str().into(), strs(&[&noarch, &binary]), logs]);
+    assert_eq!(build_rows(&f.db), before);
+    let scratch = f.hub.koji_dir().join(format!("scratch/kojiadmin/task_{ts}"));
+    for (rel, p) in [(&srpm, &f.pkg.srpm), (&noarch, &f.pkg.noarch), (&binary, &f.pkg.binary)] {
+        let file = scratch.join(p.file_name().unwrap());
+        assert_eq!(std::fs::read(&file).unwrap(), std::fs::read(p).unwrap());
+        let left = f.hub.koji_dir().join("work").join(rel);
+        assert!(std::fs::symlink_metadata(left).unwrap().file_type().is_symlink());
+    }
+    assert_eq!(std::fs::read_to_string(scratch.join("logs").join(&f.pkg.arch).join("build.log")).unwrap(), "built\n");
+}
