@@ -358,7 +358,7 @@ fn a_build_task_imports_tags_and_serves_its_results() {
     assert_eq!(
         f.db.psql(&format!("SELECT arch, buildroot_id FROM rpminfo WHERE build_id = {build} ORDER BY arch")).trim(),
         {
-            let mut rows = vec![format!("{arch}|{br}"), format!("noarch|{br}"), format!("src|{br}")];
+            let mut rows = [format!("{arch}|{br}"), format!("noarch|{br}"), format!("src|{br}")];
             rows.sort();
             rows.join("\n")
         }
