@@ -4,22 +4,17 @@
 
 mod support;
 
-use koji_rs::xmlrpc::{self, Struct, Value};
+use koji_rs::xmlrpc::{self, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::cli::KojiCli;
-use support::fleet::{ADMIN_PW, add_host, setup, task_field, wait_for};
+use support::fleet::{ADMIN_PW, add_host, ready, setup_with_cli, task_field, wait_for};
 use support::hub::{Hub, http_raw};
 use support::pg::DbInfo;
 use support::rpc::{Rpc, kwargs};
 use support::rpmbuild::{Package, build_package};
 
 const USER_PW: &str = "user-pw";
-
-fn ready(builder: &mut Rpc) {
-    let data: Struct = [("maxjobs".to_string(), Value::Int(10))].into_iter().collect();
-    builder.ok("host.updateHost", vec![Value::Double(0.0), Value::Bool(true), Value::Struct(data)]);
-}
 
 /// Waits until the scheduler gives `task` to the builder's host, then opens it.
 fn take(builder: &mut Rpc, db: &DbInfo, host: i64, task: i64) {
@@ -164,20 +159,19 @@ impl Flow<'_> {
     }
 }
 
-fn start(hub: &Hub, db: DbInfo) -> Flow<'_> {
+fn start(hub: &Hub, db: DbInfo, admin: KojiCli) -> Flow<'_> {
     let pkg = build_package("hello-koji", "1");
-    let admin = KojiCli::password(hub, "kojiadmin", ADMIN_PW);
     tags(&admin, &pkg.arch);
     let host = add_host(&db, "b1", &format!("{} noarch", pkg.arch), 8.0, &["default"]);
     let mut builder = Rpc::login(hub, "b1", "pw");
-    ready(&mut builder);
+    ready(&mut builder, 10);
     Flow { hub, db, admin, builder, host, pkg }
 }
 
 #[test]
 fn a_build_task_imports_tags_and_serves_its_results() {
-    let (db, hub) = setup(&[]);
-    let mut f = start(&hub, db);
+    let (db, hub, admin) = setup_with_cli(&[]);
+    let mut f = start(&hub, db, admin);
     let arch = f.pkg.arch.clone();
     let admin_id: i64 = f.db.psql("SELECT id FROM users WHERE name = 'kojiadmin'").trim().parse().unwrap();
 
@@ -459,8 +453,8 @@ fn fault_doc(message: &str) -> Value {
 
 #[test]
 fn failed_cancelled_recycled_and_scratch_builds() {
-    let (db, hub) = setup(&[]);
-    let mut f = start(&hub, db);
+    let (db, hub, admin) = setup_with_cli(&[]);
+    let mut f = start(&hub, db, admin);
     hub.create_user("bob", USER_PW, false);
     let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
     let mut bob = Rpc::login(&hub, "bob", USER_PW);
@@ -559,4 +553,27 @@ fn failed_cancelled_recycled_and_scratch_builds() {
         assert!(std::fs::symlink_metadata(left).unwrap().file_type().is_symlink());
     }
     assert_eq!(std::fs::read_to_string(scratch.join("logs").join(&f.pkg.arch).join("build.log")).unwrap(), "built\n");
+
+    // chainBuild: lists of sources in a `chainbuild` task.
+    let chain = vec![Value::Array(vec![strs(&["a.src.rpm", "b.src.rpm"]), strs(&["c.src.rpm"])]), "t".into()];
+    let ct = bob.ok("chainBuild", chain).as_i64().unwrap();
+    assert_eq!(task_field(&f.db, ct, "method || ' ' || priority"), "chainbuild 20");
+    assert_eq!(fault(bob.call("chainBuild", vec!["a.src.rpm".into(), "t".into()])).0, 1019);
+    admin.ok("cancelTask", vec![Value::Int(ct)]);
+
+    // A locked destination tag: the CLI refuses a real build (a scratch build is still fine).
+    f.admin.ok(&["edit-tag", "--lock", "dest"]);
+    let err = f.admin.fails(&["build", "--nowait", "t", s(&f.pkg.srpm)]);
+    assert!(err.contains("Destination tag dest is locked"), "{err}");
+    f.cli_build(&["--scratch"]);
+
+    // getBuildConfig answers as of an event.
+    let before = f.db.last_event();
+    f.admin.ok(&["edit-tag", "build", "--arches", "s390x"]);
+    let mut arches = |event: Value| {
+        let cfg = admin.ok("getBuildConfig", vec!["build".into(), event]);
+        cfg.as_struct().unwrap()["arches"].clone()
+    };
+    assert_eq!(arches(Value::Int(before)), Value::from(f.pkg.arch.as_str()));
+    assert_eq!(arches(Value::Nil), Value::from("s390x"));
 }
