@@ -61,8 +61,10 @@ fn tags(admin: &KojiCli, arch: &str) {
     admin.run(&["add-pkg", "--owner", "kojiadmin", "dest", "hello-koji"]).assert_success();
 }
 
-/// Uploads files into a task directory as the builder `user` does (Python's `fastUpload`), and appends and
-/// overwrites a log the way kojid's incremental log upload does; prints what the hub answered.
+/// Uploads files into a task directory as the builder `user` does (Python's `fastUpload`), overwrites and
+/// appends to a log the way kojid's incremental log upload does, and writes `root.log` with the older
+/// `uploadFile` (a chunk with a wrong checksum and a wrong final checksum answer False); prints what the hub
+/// answered.
 fn upload_as(cli: &KojiCli, dir: &str, files: &[&Path]) -> Vec<String> {
     let list = files.iter().map(|f| format!("'{}'", s(f))).collect::<Vec<_>>().join(", ");
     let out = cli.python(&format!(
@@ -77,6 +79,15 @@ try:
     r2 = s.rawUpload(b'line 2\n', -1, '{dir}', 'build.log')
     print('OK', r['size'], r2['offset'], r2['hexdigest'] == koji.util.adler32_constructor(b'line 2\n').hexdigest())
     print('CHECK', s.checkUpload('{dir}', 'build.log')['size'])
+    import base64, hashlib
+    def legacy(data, offset, digest=None, size=None):
+        digest = digest or hashlib.sha256(data).hexdigest()
+        size = len(data) if size is None else size
+        return s.callMethod('uploadFile', '{dir}', 'root.log', size, ('sha256', digest), offset,
+                            base64.b64encode(data).decode())
+    whole = hashlib.sha256(b'abcdef').hexdigest()
+    print('LEGACY', legacy(b'abc', 0), legacy(b'xyz', 3, digest='0' * 64), legacy(b'def', 3),
+          legacy(b'', -1, digest=whole, size=6), legacy(b'', -1, digest='0' * 64, size=6))
 except koji.GenericError as e:
     print('FAULT %s: %s' % (type(e).__name__, e))
 "#
@@ -269,8 +280,9 @@ fn a_build_task_imports_tags_and_serves_its_results() {
     let dir = task_dir(child);
     let b1 = KojiCli::password(&hub, "b1", "pw");
     let lines = upload_as(&b1, &dir, &[&f.pkg.srpm, &f.pkg.noarch, &f.pkg.binary]);
-    assert_eq!(lines, vec!["OK 7 7 True".to_string(), "CHECK 14".into()]);
+    assert_eq!(lines, ["OK 7 7 True", "CHECK 14", "LEGACY True False True True False"]);
     let work = hub.koji_dir().join("work").join(&dir);
+    assert_eq!(std::fs::read_to_string(work.join("root.log")).unwrap(), "abcdef");
     assert_eq!(std::fs::read_to_string(work.join("build.log")).unwrap(), "line 1\nline 2\n");
     add_host(&f.db, "b2", &arch, 8.0, &["default"]);
     let b2 = KojiCli::password(&hub, "b2", "pw");
