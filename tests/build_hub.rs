@@ -530,7 +530,10 @@ fn failed_cancelled_recycled_and_scratch_builds() {
     let low = bob.ok("build", vec!["x.src.rpm".into(), "t".into(), Value::Nil, Value::Int(5)]).as_i64().unwrap();
     let bob_id = f.db.psql("SELECT id FROM users WHERE name = 'bob'").trim().to_owned();
     assert_eq!(task_field(&f.db, low, "priority || ' ' || owner || ' ' || channel_id"), format!("25 {bob_id} 1"));
-    assert_eq!(fault(bob.call("build", vec![Value::Int(5), "t".into()])).0, 1019);
+    assert_eq!(
+        fault(bob.call("build", vec![Value::Int(5), "t".into()])),
+        (1019, "Invalid type for value '5': <class 'int'>, expected type <class 'str'>".into())
+    );
     assert_eq!(
         fault(bob.call("build", vec!["x.src.rpm".into(), "t".into(), Value::Nil, Value::Nil, "nochannel".into()])),
         (1000, "No such channel: nochannel".into())
