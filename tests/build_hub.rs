@@ -408,6 +408,16 @@ fn a_build_task_imports_tags_and_serves_its_results() {
     info.assert_success();
     assert!(info.stdout.contains("State: COMPLETE"), "{}", info.stdout);
     assert!(info.stdout.contains(&format!("Task: {task} build")), "{}", info.stdout);
+    let rpminfo = f.admin.ok(&["rpminfo", &format!("hello-koji-1.0-1.{arch}")]);
+    for line in [
+        format!("Buildroot: {br} (tag build, arch {arch}, repo {repo})"),
+        "Build Host: b1".into(),
+        format!("Build Task: {child}"),
+    ] {
+        assert!(rpminfo.lines().any(|l| l == line), "{line} missing from:\n{rpminfo}");
+    }
+    let built = f.admin.ok(&["list-buildroot", "--built", &br.to_string()]);
+    assert_eq!(built.lines().filter(|l| l.starts_with("hello-koji")).count(), 3, "{built}");
     let tagged = f.admin.run(&["list-tagged", "--quiet", "dest"]);
     assert_eq!(tagged.stdout.split_whitespace().collect::<Vec<_>>(), ["hello-koji-1.0-1", "dest", "kojiadmin"]);
     let anon = KojiCli::anon(&hub);
