@@ -257,7 +257,22 @@ fn a_build_task_imports_tags_and_serves_its_results() {
         .ok("host.newBuildRoot", vec![Value::Int(repo), arch.as_str().into(), Value::Int(child)])
         .as_i64()
         .unwrap();
-    f.builder.ok("host.setBuildRootList", vec![Value::Int(br), Value::Array(vec![]), Value::Int(child)]);
+    // The installed rpms: an rpm of an external repo is recorded on first sight.
+    f.db.psql("INSERT INTO external_repo (name) VALUES ('ext')");
+    let bash = |hash: &str| {
+        st(&[
+            ("name", "bash".into()),
+            ("version", "5.2".into()),
+            ("release", "1".into()),
+            ("epoch", Value::Nil),
+            ("arch", arch.as_str().into()),
+            ("payloadhash", hash.into()),
+            ("size", Value::Int(1000)),
+            ("buildtime", Value::Int(1700000000)),
+            ("location", "ext".into()),
+        ])
+    };
+    f.builder.ok("host.setBuildRootList", vec![Value::Int(br), Value::Array(vec![bash("aa11")]), Value::Int(child)]);
     assert_eq!(
         fault(f.builder.call("host.setBuildRootList", vec![Value::Int(br), Value::Array(vec![]), Value::Int(task)])),
         (1004, format!("Task {task} does not have lock on buildroot {br}"))
@@ -270,7 +285,17 @@ fn a_build_task_imports_tags_and_serves_its_results() {
             .call("host.updateBuildRootList", vec![Value::Int(br), Value::Array(vec![unknown]), Value::Int(child)]),
     );
     assert_eq!((code, msg.starts_with("No such rpm")), (1000, true), "{msg}");
-    f.builder.ok("host.updateBuildRootList", vec![Value::Int(br), Value::Array(vec![]), Value::Int(child)]);
+    f.builder.ok("host.updateBuildRootList", vec![Value::Int(br), Value::Array(vec![bash("aa11")]), Value::Int(child)]);
+    assert_eq!(
+        fault(f.builder.call("host.updateBuildRootList", vec![Value::Int(br), Value::Array(vec![bash("bb22")])])),
+        (1000, format!("hash changed for external rpm: bash-5.2-1.{arch}@ext (aa11 -> bb22)"))
+    );
+    let Value::Struct(mut no_size) = bash("aa11") else { unreachable!() };
+    no_size.remove("size");
+    let no_size = Value::Struct(no_size);
+    let (code, msg) =
+        fault(f.builder.call("host.updateBuildRootList", vec![Value::Int(br), Value::Array(vec![no_size])]));
+    assert_eq!((code, msg.starts_with("size field missing: ")), (1000, true), "{msg}");
     assert_eq!(
         fault(f.builder.call("host.setBuildRootState", vec![Value::Int(br), "INIT".into()])),
         (1000, "Cannot change buildroot state to INIT".into())
@@ -302,7 +327,13 @@ fn a_build_task_imports_tags_and_serves_its_results() {
         (Value::Int(3), Value::Int(child), Value::from("b1"), Value::from("build"))
     );
     assert!(!broot["retire_event_id"].is_nil());
-    assert_eq!(f.builder.ok("getBuildrootListing", vec![Value::Int(br)]), Value::Array(vec![]));
+    let listing = f.builder.ok("getBuildrootListing", vec![Value::Int(br)]);
+    let listing: Vec<_> = listing.as_array().unwrap().iter().map(|r| r.as_struct().unwrap().clone()).collect();
+    assert_eq!(listing.len(), 1, "{listing:?}");
+    assert_eq!(
+        (listing[0]["name"].clone(), listing[0]["external_repo_name"].clone(), listing[0]["is_update"].clone()),
+        ("bash".into(), "ext".into(), Value::Bool(false))
+    );
     f.builder.ok("host.closeTask", vec![Value::Int(child), result_doc(Value::Nil)]);
 
     // completeBuild refusals: nothing recorded, nothing moved, the build still BUILDING.

@@ -15,9 +15,8 @@ use crate::files::blocking;
 use crate::lookup::BuildRef;
 use crate::pathinfo::PathInfo;
 use crate::policy;
-use crate::rpms::RpmRef;
 use crate::tasks::host_side::assert_host;
-use crate::xmlrpc::Struct;
+use crate::xmlrpc::{Struct, Value};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -87,7 +86,7 @@ struct BuildRootState {
 #[derive(Deserialize)]
 struct BuildRootList {
     brootid: i32,
-    rpmlist: Vec<RpmRef>,
+    rpmlist: Vec<Value>,
     task_id: Option<i32>,
 }
 
