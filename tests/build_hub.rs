@@ -609,6 +609,13 @@ fn failed_cancelled_recycled_and_scratch_builds() {
         assert!(std::fs::symlink_metadata(left).unwrap().file_type().is_symlink());
     }
     assert_eq!(std::fs::read_to_string(scratch.join("logs").join(&f.pkg.arch).join("build.log")).unwrap(), "built\n");
+    // The CLI downloads a scratch build's rpms from the task's directory, through the symlinks left there.
+    f.builder.ok("host.closeTask", vec![Value::Int(ts), result_doc(Value::Nil)]);
+    let anon = KojiCli::anon(f.hub);
+    anon.ok(&["download-task", "--noprogress", &ts.to_string()]);
+    for p in [&f.pkg.srpm, &f.pkg.noarch, &f.pkg.binary] {
+        assert_eq!(std::fs::read(anon.dir().join(p.file_name().unwrap())).unwrap(), std::fs::read(p).unwrap());
+    }
 
     // chainBuild: lists of sources in a `chainbuild` task.
     let chain = vec![Value::Array(vec![strs(&["a.src.rpm", "b.src.rpm"]), strs(&["c.src.rpm"])]), "t".into()];
