@@ -530,7 +530,7 @@ fn package_lists_through_inheritance() {
     let later =
         format!("{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 60);
     let out = anon.ok(&["list-pkgs", "--quiet", "--tag", "f40-build", "--ts", &later]);
-    assert!(lines(&out)[0].starts_with(&format!("Querying at event {} (", db.last_event().to_string())), "{out}");
+    assert!(lines(&out)[0].starts_with(&format!("Querying at event {} (", db.last_event())), "{out}");
 
     // The API's own options: duplicates, owners left out, counting, paging.
     let script = r#"
