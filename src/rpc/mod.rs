@@ -5,11 +5,14 @@
 pub mod args;
 pub mod auth;
 pub mod host;
+pub mod host_repos;
 pub mod http;
 pub mod registry;
+pub mod repo;
 pub mod root;
 
 use crate::actors::host_registry::HostRegistry;
+use crate::actors::repo_manager::RepoManager;
 use crate::actors::session_registry::{AuthSession, SessionAuth, SessionRegistry};
 use crate::actors::supervisor::Slot;
 use crate::actors::task_scheduler::TaskScheduler;
@@ -34,6 +37,7 @@ pub struct Hub {
     pub sessions: Slot<SessionRegistry>,
     pub scheduler: Slot<TaskScheduler>,
     pub hosts: Slot<HostRegistry>,
+    pub repos: Slot<RepoManager>,
     pub registry: Registry,
     pub user_name_re: regex::Regex,
     /// `RegexNameInternal`, anchored at the start as Python's `re.match`; None when the setting is empty.
@@ -214,5 +218,7 @@ pub fn build_registry() -> Registry {
     root::register(&mut r);
     auth::register(&mut r);
     host::register(&mut r);
+    host_repos::register(&mut r);
+    repo::register(&mut r);
     r
 }
