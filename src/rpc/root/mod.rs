@@ -3,6 +3,7 @@
 pub mod buildroots;
 pub mod builds;
 pub mod channels;
+pub mod groups;
 pub mod history;
 pub mod hosts;
 pub mod imports;
@@ -24,6 +25,7 @@ pub fn register(r: &mut Registry) {
     buildroots::register(r);
     builds::register(r);
     channels::register(r);
+    groups::register(r);
     history::register(r);
     hosts::register(r);
     imports::register(r);
