@@ -82,9 +82,28 @@ impl Kojid {
 
 impl Drop for Kojid {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            let name = self.dir.path().file_name().unwrap().to_string_lossy().into_owned();
+            let path = std::env::temp_dir().join(format!("{name}.log"));
+            let _ = std::fs::write(&path, self.log());
+            eprintln!("kojid log kept in {}", path.display());
+        }
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
+        }
+    }
+}
+
+/// Keeps the hub's log in the temp dir when a test fails.
+struct HubLog<'h>(&'h Hub);
+
+impl Drop for HubLog<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let path = std::env::temp_dir().join(format!("koji-rs-hub-{}.log", std::process::id()));
+            let _ = std::fs::write(&path, self.0.stderr_log());
+            eprintln!("hub log kept in {}", path.display());
         }
     }
 }
@@ -227,6 +246,9 @@ fn build_state(db: &DbInfo, nvr: &str) -> String {
 #[test]
 fn builds_end_to_end_with_two_builders() {
     let (db, hub) = setup(LIVENESS);
+    let _hub_log = HubLog(&hub);
+    // Koji's repo queue makes <topdir>/repos before its first newRepo task; builders refuse newRepo without it.
+    std::fs::create_dir_all(hub.koji_dir().join("repos")).unwrap();
     add_host(&db, "b1", "x86_64", 4.0, &["default", "createrepo"]);
     add_host(&db, "b2", "x86_64", 4.0, &["default", "createrepo"]);
     let b1 = Kojid::start(&hub, "b1", "allowed_scms = *:*:no:\n");
@@ -242,17 +264,22 @@ fn builds_end_to_end_with_two_builders() {
         cli.run(args).assert_success();
     }
     let work = TempDir::new("kojid-src");
-    let logs = |t: &str| format!("{t}\n--- b1\n{}\n--- b2\n{}\n--- hub\n{}", b1.log(), b2.log(), hub.stderr_log());
+    let logs = |t: &str| {
+        let all = format!("{t}\n--- b1\n{}\n--- b2\n{}\n--- hub\n{}", b1.log(), b2.log(), hub.stderr_log());
+        let path = std::env::temp_dir().join(format!("kojid-test-{}.log", std::process::id()));
+        std::fs::write(&path, &all).unwrap();
+        format!("{t}\n(logs in {})", path.display())
+    };
 
     // A scratch build: results in scratch/, nothing imported.
     let tiny = srpm(&work.path().join("tiny"), "tiny", "true");
-    let out = cli.run(&["build", "--scratch", "t1", tiny.to_str().unwrap()]);
+    let out = cli.run(&["build", "--wait", "--scratch", "t1", tiny.to_str().unwrap()]);
     assert_eq!(out.status, 0, "{}", logs(&format!("{}{}", out.stdout, out.stderr)));
     assert!(out.stdout.contains("completed successfully"), "{}", out.stdout);
     assert_eq!(build_state(&db, "tiny-1.0-1.kt1"), "");
 
     // A real build: imported, tagged, downloadable with its logs.
-    let out = cli.run(&["build", "t1", tiny.to_str().unwrap()]);
+    let out = cli.run(&["build", "--wait", "t1", tiny.to_str().unwrap()]);
     assert_eq!(out.status, 0, "{}", logs(&format!("{}{}", out.stdout, out.stderr)));
     assert_eq!(build_state(&db, "tiny-1.0-1.kt1"), "1");
     let info = cli.run(&["buildinfo", "tiny-1.0-1.kt1"]).assert_success().stdout.clone();
@@ -264,10 +291,10 @@ fn builds_end_to_end_with_two_builders() {
     cli.run(&["download-build", "tiny-1.0-1.kt1"]).assert_success();
     let dl = cli.dir().join("tiny-1.0-1.kt1.x86_64.rpm");
     assert!(dl.exists(), "download-build wrote {}", dl.display());
-    cli.run(&["download-logs", "-r", "tiny-1.0-1.kt1"]).assert_success();
+    cli.run(&["download-logs", "-r", "--nvr", "tiny-1.0-1.kt1"]).assert_success();
 
     // The same NVR again is refused.
-    let out = cli.run(&["build", "t1", tiny.to_str().unwrap()]);
+    let out = cli.run(&["build", "--wait", "t1", tiny.to_str().unwrap()]);
     assert_ne!(out.status, 0, "{}", out.stdout);
     assert!(format!("{}{}", out.stdout, out.stderr).contains("already exists"), "{}{}", out.stdout, out.stderr);
 
