@@ -249,10 +249,10 @@ fn builds_end_to_end_with_two_builders() {
     let _hub_log = HubLog(&hub);
     // Koji's repo queue makes <topdir>/repos before its first newRepo task; builders refuse newRepo without it.
     std::fs::create_dir_all(hub.koji_dir().join("repos")).unwrap();
-    add_host(&db, "b1", "x86_64", 4.0, &["default", "createrepo"]);
+    let b1_host = add_host(&db, "b1", "x86_64", 4.0, &["default", "createrepo"]);
     add_host(&db, "b2", "x86_64", 4.0, &["default", "createrepo"]);
-    let b1 = Kojid::start(&hub, "b1", "allowed_scms = *:*:no:\n");
-    let b2 = Kojid::start(&hub, "b2", "allowed_scms = *:*:no:\n");
+    let mut b1 = Kojid::start(&hub, "b1", "allowed_scms = *:/tmp/*:no:\n");
+    let mut b2 = Kojid::start(&hub, "b2", "allowed_scms = *:/tmp/*:no:\n");
     let cli = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
     for args in [
         &["add-tag", "dest"][..],
@@ -292,12 +292,100 @@ fn builds_end_to_end_with_two_builders() {
     let dl = cli.dir().join("tiny-1.0-1.kt1.x86_64.rpm");
     assert!(dl.exists(), "download-build wrote {}", dl.display());
     cli.run(&["download-logs", "-r", "--nvr", "tiny-1.0-1.kt1"]).assert_success();
+    let build_logs = find_files(&cli.dir().join("kojilogs"), "build.log");
+    assert!(!build_logs.is_empty(), "download-logs fetched no build.log");
+    assert!(
+        db.psql("SELECT count(*) FROM standard_buildroot WHERE state = 3").trim().parse::<i32>().unwrap() >= 3,
+        "buildroots recorded and expired"
+    );
 
     // The same NVR again is refused.
     let out = cli.run(&["build", "--wait", "t1", tiny.to_str().unwrap()]);
     assert_ne!(out.status, 0, "{}", out.stdout);
     assert!(format!("{}{}", out.stdout, out.stderr).contains("already exists"), "{}{}", out.stdout, out.stderr);
 
-    drop(b1);
-    drop(b2);
+
+    // From git: the SRPM is made by buildSRPMFromSCM, the build records its source.
+    let repo = work.path().join("scm-git");
+    write_spec(&repo, "scm", "true");
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-qm", "scm 1.0"]);
+    let sha = git(&repo, &["rev-parse", "HEAD"]);
+    let url = format!("git+file://{}#{sha}", repo.display());
+    let out = cli.run(&["build", "--wait", "t1", &url]);
+    assert_eq!(out.status, 0, "{}", logs(&format!("{}{}", out.stdout, out.stderr)));
+    assert_eq!(build_state(&db, "scm-1.0-1.kt1"), "1");
+    assert_eq!(
+        db.psql("SELECT source FROM build WHERE release = '1.kt1' AND source IS NOT NULL").trim(),
+        format!("git+file://{}#{sha}", repo.display())
+    );
+    let srpm_task = db.psql("SELECT id FROM task WHERE method = 'buildSRPMFromSCM'").trim().to_owned();
+    assert_eq!(task_field(&db, srpm_task.parse().unwrap(), "state"), "2");
+    // An SCM that allowed_scms does not list is refused.
+    let out = cli.run(&["build", "--wait", "t1", &format!("git+https://elsewhere.invalid/x.git#{sha}")]);
+    assert_ne!(out.status, 0);
+
+    // A %build failure: the task fails with the log uploaded, the build row is FAILED, nothing is tagged.
+    let broken = srpm(&work.path().join("broken"), "broken", "echo failing-on-purpose; exit 1");
+    let out = cli.run(&["build", "--wait", "t1", broken.to_str().unwrap()]);
+    assert_ne!(out.status, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("FAILED"), "{}", out.stdout);
+    assert_eq!(build_state(&db, "broken-1.0-1.kt1"), "3");
+    let arch_task: i64 =
+        db.psql("SELECT id FROM task WHERE method = 'buildArch' AND state = 5").trim().parse().unwrap();
+    let log = hub.koji_dir().join(format!("work/tasks/{}/{arch_task}/build.log", arch_task % 10000));
+    assert!(std::fs::read_to_string(&log).unwrap_or_default().contains("failing-on-purpose"), "{}", log.display());
+    let tagged = cli.run(&["list-tagged", "--quiet", "dest"]).assert_success().stdout.clone();
+    assert!(!tagged.contains("broken"), "{tagged}");
+
+    // koji cancel of a running build kills its rpmbuild: no process is left behind.
+    cli.run(&["add-pkg", "--owner", "kojiadmin", "dest", "slow", "killed"]).assert_success();
+    let slow = srpm(&work.path().join("slow"), "slow", "sleep 3133");
+    let out = cli.run(&["build", "--nowait", "t1", slow.to_str().unwrap()]).assert_success().stdout.clone();
+    let task = created_task(&out);
+    wait_for("sleep 3133 running", BUILD, || (!processes(&["sleep", "3133"]).is_empty()).then_some(()));
+    cli.run(&["cancel", &task.to_string()]).assert_success();
+    wait_for("sleep 3133 killed", SOON, || processes(&["sleep", "3133"]).is_empty().then_some(()));
+    assert_eq!(task_field(&db, task, "state"), "3");
+    assert_eq!(build_state(&db, "slow-1.0-1.kt1"), "4");
+
+    // SIGKILL of the builder running a buildArch: the task is freed and the build completes on the other.
+    let killed = srpm(&work.path().join("killed"), "killed", "sleep 4");
+    let out = cli.run(&["build", "--nowait", "t1", killed.to_str().unwrap()]).assert_success().stdout.clone();
+    let task = created_task(&out);
+    let (arch_task, host): (i64, i64) = wait_for("killed buildArch running", BUILD, || {
+        let row = db.psql(&format!(
+            "SELECT c.id || ' ' || c.host_id FROM task c JOIN task s ON s.parent = {task} AND s.method = 'rebuildSRPM' \
+             WHERE c.parent = {task} AND c.method = 'buildArch' AND c.state = 1"
+        ));
+        let mut it = row.split_whitespace().map(|x| x.parse::<i64>().unwrap());
+        Some((it.next()?, it.next()?))
+    });
+    wait_for("its rpmbuild running", SOON, || (!processes(&["sleep", "4"]).is_empty()).then_some(()));
+    let (victim, survivor) = if host == b1_host { (&mut b1, &b2) } else { (&mut b2, &b1) };
+    victim.signal(libc::SIGKILL);
+    victim.wait_exit();
+    wait_state(&db, task, "2", &[survivor]);
+    assert_eq!(build_state(&db, "killed-1.0-1.kt1"), "1");
+    assert_ne!(task_field(&db, arch_task, "host_id"), host.to_string(), "finished on the other builder");
+}
+
+/// `Created task: N` in the CLI's output.
+fn created_task(out: &str) -> i64 {
+    out.lines().find_map(|l| l.strip_prefix("Created task: ")).and_then(|n| n.trim().parse().ok()).expect(out)
+}
+
+/// Files named `name` anywhere below `dir`.
+fn find_files(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(find_files(&p, name));
+        } else if p.file_name().is_some_and(|n| n == name) {
+            out.push(p);
+        }
+    }
+    out
 }
