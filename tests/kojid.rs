@@ -7,6 +7,7 @@
 
 mod support;
 
+use koji_rs::builder::buildroot::mock;
 use koji_rs::xmlrpc::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -298,6 +299,16 @@ fn builds_end_to_end_with_two_builders() {
         db.psql("SELECT count(*) FROM standard_buildroot WHERE state = 3").trim().parse::<i32>().unwrap() >= 3,
         "buildroots recorded and expired"
     );
+
+    // `koji mock-config` (client-side genMockConfig) and our generator agree on the same inputs.
+    let out = cli.run(&["mock-config", "--tag", "dest-build", "--arch", "x86_64", "--topurl", "http://k/kojifiles", "r1"]);
+    let text = out.assert_success().stdout.clone();
+    let repo_id: i64 = text.split("repos/dest-build/").nth(1).and_then(|r| r.split('/').next()).unwrap().parse().unwrap();
+    let mut o = mock::MockConfigOpts::new("r1", "x86_64", repo_id, "dest-build");
+    o.topurls = vec!["http://k/kojifiles".into()];
+    o.distribution = "Koji Testing".into();
+    o.tag_macros = vec![("%dist".into(), ".kt1".into())];
+    assert_eq!(text.trim_end(), mock::gen_mock_config(&o).trim_end());
 
     // The same NVR again is refused.
     let out = cli.run(&["build", "--wait", "t1", tiny.to_str().unwrap()]);
