@@ -150,7 +150,9 @@ fn the_daemon_runs_waits_cancels_refuses_and_shuts_down() {
     let host = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
     let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
     let mut kojid = Kojid::start(&hub, "b1", "");
-    wait_for("b1 ready", SOON, || (db.psql(&format!("SELECT ready FROM host WHERE id = {host}")).trim() == "t").then_some(()));
+    wait_for("b1 ready", SOON, || {
+        (db.psql(&format!("SELECT ready FROM host WHERE id = {host}")).trim() == "t").then_some(())
+    });
 
     // waittest: two sleep children and a bad one it may fail; the parent is woken, not polling.
     let parent = make_task(&mut admin, "waittest", vec![Value::Int(2), Value::Int(1)], "noarch");
@@ -162,7 +164,8 @@ fn the_daemon_runs_waits_cancels_refuses_and_shuts_down() {
     // A task method without a handler is refused for good.
     let maven = make_task(&mut admin, "buildMaven", vec!["x".into()], "noarch");
     wait_for("a hard refusal", SOON, || {
-        let r = db.psql(&format!("SELECT soft FROM scheduler_task_refusals WHERE task_id = {maven} AND host_id = {host}"));
+        let r =
+            db.psql(&format!("SELECT soft FROM scheduler_task_refusals WHERE task_id = {maven} AND host_id = {host}"));
         (r.trim() == "f").then_some(())
     });
 
@@ -301,9 +304,11 @@ fn builds_end_to_end_with_two_builders() {
     );
 
     // `koji mock-config` (client-side genMockConfig) and our generator agree on the same inputs.
-    let out = cli.run(&["mock-config", "--tag", "dest-build", "--arch", "x86_64", "--topurl", "http://k/kojifiles", "r1"]);
+    let out =
+        cli.run(&["mock-config", "--tag", "dest-build", "--arch", "x86_64", "--topurl", "http://k/kojifiles", "r1"]);
     let text = out.assert_success().stdout.clone();
-    let repo_id: i64 = text.split("repos/dest-build/").nth(1).and_then(|r| r.split('/').next()).unwrap().parse().unwrap();
+    let repo_id: i64 =
+        text.split("repos/dest-build/").nth(1).and_then(|r| r.split('/').next()).unwrap().parse().unwrap();
     let mut o = mock::MockConfigOpts::new("r1", "x86_64", repo_id, "dest-build");
     o.topurls = vec!["http://k/kojifiles".into()];
     o.distribution = "Koji Testing".into();
@@ -314,7 +319,6 @@ fn builds_end_to_end_with_two_builders() {
     let out = cli.run(&["build", "--wait", "t1", tiny.to_str().unwrap()]);
     assert_ne!(out.status, 0, "{}", out.stdout);
     assert!(format!("{}{}", out.stdout, out.stderr).contains("already exists"), "{}{}", out.stdout, out.stderr);
-
 
     // From git: the SRPM is made by buildSRPMFromSCM, the build records its source.
     let repo = work.path().join("scm-git");
