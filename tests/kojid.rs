@@ -404,3 +404,32 @@ fn find_files(dir: &Path, name: &str) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_hub_restart_is_ridden_out() {
+    let db = support::pg::PgCluster::shared().create_database();
+    let koji_dir = TempDir::new("kojid-kojidir");
+    let mut conf: Vec<(String, String)> = LIVENESS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    conf.push(("ListenAddress".into(), format!("127.0.0.1:{}", support::free_port())));
+    conf.push(("KojiDir".into(), koji_dir.path().display().to_string()));
+    let start = || Hub::start(&db, support::hub::HubOptions { extra_conf: conf.clone(), ..Default::default() });
+    let hub = start();
+    hub.create_user("kojiadmin", ADMIN_PW, true);
+    let host = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
+    let kojid = Kojid::start(&hub, "b1", "");
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    let before = make_task(&mut admin, "sleep", vec![Value::Int(3)], "noarch");
+    wait_for("the task open", SOON, || (task_field(&db, before, "state") == "1").then_some(()));
+
+    // The hub dies while the task runs, and comes back on the same address: the task's result still gets
+    // there, and the builder reconnects and takes new work.
+    hub.kill_hard();
+    std::thread::sleep(Duration::from_secs(1));
+    let hub = start();
+    wait_state(&db, before, "2", &[&kojid]);
+    assert_eq!(task_field(&db, before, "host_id"), host.to_string());
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    let after = make_task(&mut admin, "sleep", vec![Value::Int(0)], "noarch");
+    wait_state(&db, after, "2", &[&kojid]);
+    assert!(kojid.log().contains("lost the hub stream"), "{}", kojid.log());
+}
