@@ -188,15 +188,15 @@ fn the_daemon_runs_waits_cancels_refuses_and_shuts_down() {
 }
 
 /// A spec for `name-1.0-1` with a noarch `-data` subpackage and an arch-specific main package; `build` is
-/// the `%build` script.
-fn write_spec(dir: &Path, name: &str, build: &str) -> PathBuf {
+/// the `%build` script, `header` more preamble lines.
+fn write_spec(dir: &Path, name: &str, build: &str, header: &str) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let spec = dir.join(format!("{name}.spec"));
     std::fs::write(
         &spec,
         format!(
             "Name: {name}\nVersion: 1.0\nRelease: 1%{{?dist}}\nSummary: koji-rs kojid test\nLicense: MIT\n\
-             Source0: hello.txt\n\
+             Source0: hello.txt\n{header}\
              %description\nTest.\n\
              %package data\nSummary: data\nBuildArch: noarch\n%description data\nData.\n\
              %prep\ncp %{{SOURCE0}} .\n%build\n{build}\n%install\n\
@@ -213,7 +213,7 @@ fn write_spec(dir: &Path, name: &str, build: &str) -> PathBuf {
 
 /// `rpmbuild -bs` of a spec written by [`write_spec`]: the SRPM a packager uploads.
 fn srpm(dir: &Path, name: &str, build: &str) -> PathBuf {
-    let spec = write_spec(dir, name, build);
+    let spec = write_spec(dir, name, build, "");
     let out = Command::new("rpmbuild")
         .arg("-bs")
         .arg("--define")
@@ -321,13 +321,8 @@ fn builds_end_to_end_with_two_builders() {
     assert!(format!("{}{}", out.stdout, out.stderr).contains("already exists"), "{}{}", out.stdout, out.stderr);
 
     // From git: the SRPM is made by buildSRPMFromSCM, the build records its source.
+    let (url, sha) = git_package(&work.path().join("scm-git"), "scm", "");
     let repo = work.path().join("scm-git");
-    write_spec(&repo, "scm", "true");
-    git(&repo, &["init", "-q"]);
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "-qm", "scm 1.0"]);
-    let sha = git(&repo, &["rev-parse", "HEAD"]);
-    let url = format!("git+file://{}#{sha}", repo.display());
     let out = cli.run(&["build", "--wait", "t1", &url]);
     assert_eq!(out.status, 0, "{}", logs(&format!("{}{}", out.stdout, out.stderr)));
     assert_eq!(build_state(&db, "scm-1.0-1.kt1"), "1");
@@ -341,14 +336,38 @@ fn builds_end_to_end_with_two_builders() {
     let out = cli.run(&["build", "--wait", "t1", &format!("git+https://elsewhere.invalid/x.git#{sha}")]);
     assert_ne!(out.status, 0);
 
+    // BuildRequires are checked against the build tag's repo: one that nothing provides fails clearly.
+    cli.run(&["add-pkg", "--owner", "kojiadmin", "dest", "lonely", "chainlib", "chainuser"]).assert_success();
+    let (url, _) = git_package(&work.path().join("lonely"), "lonely", "BuildRequires: nosuchthing\n");
+    let out = cli.run(&["build", "--wait", "t1", &url]);
+    assert_ne!(out.status, 0);
+    assert!(out.stdout.contains("BuildRequires not satisfied by repo"), "{}", out.stdout);
+    assert!(out.stdout.contains("nosuchthing"), "{}", out.stdout);
+
+    // A chain build: the second level BuildRequires the first, whose repo is regenerated in between.
+    let (lib, _) = git_package(&work.path().join("chainlib"), "chainlib", "");
+    let (user, _) = git_package(&work.path().join("chainuser"), "chainuser", "BuildRequires: chainlib\n");
+    let out = cli.run(&["chain-build", "--nowait", "t1", &lib, ":", &user]).assert_success().stdout.clone();
+    let chain = created_task(&out);
+    wait_state(&db, chain, "2", &[&b1, &b2]);
+    assert_eq!(build_state(&db, "chainlib-1.0-1.kt1"), "1");
+    assert_eq!(build_state(&db, "chainuser-1.0-1.kt1"), "1");
+    let waits = db.psql(&format!("SELECT count(*) FROM task WHERE parent = {chain} AND method = 'waitrepo'"));
+    assert_eq!(waits.trim(), "1");
+
     // A %build failure: the task fails with the log uploaded, the build row is FAILED, nothing is tagged.
     let broken = srpm(&work.path().join("broken"), "broken", "echo failing-on-purpose; exit 1");
     let out = cli.run(&["build", "--wait", "t1", broken.to_str().unwrap()]);
     assert_ne!(out.status, 0, "{}", out.stdout);
     assert!(out.stdout.contains("FAILED"), "{}", out.stdout);
     assert_eq!(build_state(&db, "broken-1.0-1.kt1"), "3");
-    let arch_task: i64 =
-        db.psql("SELECT id FROM task WHERE method = 'buildArch' AND state = 5").trim().parse().unwrap();
+    let parent = created_task(&out.stdout);
+    assert_eq!(task_field(&db, parent, "state"), "5");
+    let arch_task: i64 = db
+        .psql(&format!("SELECT id FROM task WHERE parent = {parent} AND method = 'buildArch' AND state = 5"))
+        .trim()
+        .parse()
+        .unwrap();
     let log = hub.koji_dir().join(format!("work/tasks/{}/{arch_task}/build.log", arch_task % 10000));
     assert!(std::fs::read_to_string(&log).unwrap_or_default().contains("failing-on-purpose"), "{}", log.display());
     let tagged = cli.run(&["list-tagged", "--quiet", "dest"]).assert_success().stdout.clone();
@@ -360,6 +379,13 @@ fn builds_end_to_end_with_two_builders() {
     let out = cli.run(&["build", "--nowait", "t1", slow.to_str().unwrap()]).assert_success().stdout.clone();
     let task = created_task(&out);
     wait_for("sleep 3133 running", BUILD, || (!processes(&["sleep", "3133"]).is_empty()).then_some(()));
+    // Its build.log is on the hub while it runs (streamed).
+    let running: i64 =
+        db.psql(&format!("SELECT id FROM task WHERE parent = {task} AND method = 'buildArch'")).trim().parse().unwrap();
+    let log = hub.koji_dir().join(format!("work/tasks/{}/{running}/build.log", running % 10000));
+    wait_for("build.log streamed", SOON, || {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("+ sleep 3133").then_some(())
+    });
     cli.run(&["cancel", &task.to_string()]).assert_success();
     wait_for("sleep 3133 killed", SOON, || processes(&["sleep", "3133"]).is_empty().then_some(()));
     assert_eq!(task_field(&db, task, "state"), "3");
@@ -384,6 +410,17 @@ fn builds_end_to_end_with_two_builders() {
     wait_state(&db, task, "2", &[survivor]);
     assert_eq!(build_state(&db, "killed-1.0-1.kt1"), "1");
     assert_ne!(task_field(&db, arch_task, "host_id"), host.to_string(), "finished on the other builder");
+}
+
+/// A git repo holding a package written by [`write_spec`], committed; returns its `git+file://…#sha` URL and
+/// the sha.
+fn git_package(dir: &Path, name: &str, header: &str) -> (String, String) {
+    write_spec(dir, name, "true", header);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-qm", name]);
+    let sha = git(dir, &["rev-parse", "HEAD"]);
+    (format!("git+file://{}#{sha}", dir.display()), sha)
 }
 
 /// `Created task: N` in the CLI's output.

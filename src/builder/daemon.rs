@@ -125,6 +125,8 @@ impl Daemon {
                 Ok(conn) => {
                     tracing::info!(host_id = conn.host_id, "connected to the hub");
                     pause = Duration::from_millis(200);
+                    // Offers of the lost stream are void; the hub offers again what is still ours to take.
+                    self.offered.clear();
                     for r in self.running.values() {
                         r.shared.wake.notify_one();
                     }
