@@ -410,6 +410,12 @@ fn builds_end_to_end_with_two_builders() {
     wait_state(&db, task, "2", &[survivor]);
     assert_eq!(build_state(&db, "killed-1.0-1.kt1"), "1");
     assert_ne!(task_field(&db, arch_task, "host_id"), host.to_string(), "finished on the other builder");
+    // The killed builder's buildroot stays BUILDING until that builder starts again and expires it.
+    let open_roots =
+        || db.psql(&format!("SELECT count(*) FROM standard_buildroot WHERE host_id = {host} AND state <> 3"));
+    assert_ne!(open_roots().trim(), "0");
+    let _back = Kojid::start(&hub, if host == b1_host { "b1" } else { "b2" }, "");
+    wait_for("stale buildroots expired", SOON, || (open_roots().trim() == "0").then_some(()));
 }
 
 /// A git repo holding a package written by [`write_spec`], committed; returns its `git+file://…#sha` URL and
