@@ -1,0 +1,210 @@
+//! Issue 7: repos. The hub's RepoManager, repo requests and the repo calls, driven with the stock koji 1.36.1
+//! CLI, and a fake builder (tests/repos/fake_builder.py, the stock koji library) that plays the newRepo and
+//! createrepo tasks through the host calls kojid makes and runs the real createrepo_c, so what is checked is
+//! createrepo_c's own metadata.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+use support::TempDir;
+use support::cli::{KojiCli, PythonChild};
+use support::fleet::{self, ADMIN_PW, wait_for};
+use support::hub::Hub;
+use support::pg::DbInfo;
+
+const FAKE_BUILDER: &str = include_str!("repos/fake_builder.py");
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A host in the createrepo channel and the fake builder logged in as it; `fail_next` createrepo runs fail.
+struct Builder {
+    child: PythonChild,
+    failfile: PathBuf,
+    _dir: TempDir,
+}
+
+impl Builder {
+    fn start(db: &DbInfo, hub: &Hub, name: &str) -> Builder {
+        fleet::add_host(db, name, "x86_64", 10.0, &["createrepo"]);
+        let dir = TempDir::new("fake-builder");
+        let failfile = dir.path().join("fail");
+        let script = format!(
+            "TOPDIR = {:?}\nFAILFILE = {:?}\n{FAKE_BUILDER}",
+            hub.koji_dir().to_str().unwrap(),
+            failfile.to_str().unwrap()
+        );
+        let mut child = KojiCli::password(hub, name, "pw").spawn_python(&script);
+        assert_eq!(child.read_line(), "ready\n");
+        Builder { child, failfile, _dir: dir }
+    }
+
+    fn fail_next(&self, n: u32) {
+        std::fs::write(&self.failfile, n.to_string()).unwrap();
+    }
+}
+
+/// A noarch package `name-version-1` (SRPM and rpm) from Debian's rpmbuild.
+struct Package {
+    _dir: TempDir,
+    srpm: PathBuf,
+    rpm: PathBuf,
+}
+
+fn noarch_package(name: &str, version: &str) -> Package {
+    let dir = TempDir::new("rpmbuild");
+    let spec = dir.path().join(format!("{name}.spec"));
+    std::fs::write(
+        &spec,
+        format!(
+            "Name: {name}\nVersion: {version}\nRelease: 1\nSummary: repo test\nLicense: MIT\nBuildArch: noarch\n\
+             %description\nTest.\n%prep\n%build\n%install\nmkdir -p %{{buildroot}}/usr/share/{name}\n\
+             echo {version} > %{{buildroot}}/usr/share/{name}/v\n%files\n/usr/share/{name}/v\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::new("rpmbuild")
+        .args(["-ba", "--define"])
+        .arg(format!("_topdir {}", dir.path().display()))
+        .arg(&spec)
+        .output()
+        .expect("run rpmbuild");
+    assert!(out.status.success(), "rpmbuild: {}", String::from_utf8_lossy(&out.stderr));
+    let srpm = dir.path().join(format!("SRPMS/{name}-{version}-1.src.rpm"));
+    let rpm = dir.path().join(format!("RPMS/noarch/{name}-{version}-1.noarch.rpm"));
+    Package { _dir: dir, srpm, rpm }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn import(cli: &KojiCli, p: &Package) {
+    cli.run(&["import", s(&p.srpm), s(&p.rpm)]).assert_success();
+}
+
+fn sql(db: &DbInfo, query: &str) -> String {
+    db.psql(query).trim().to_owned()
+}
+
+/// The newest READY repo of `tag` newer than `after`, once there is one.
+fn ready_repo_after(db: &DbInfo, tag: &str, after: i64) -> i64 {
+    wait_for(&format!("a READY repo of {tag} after {after}"), WAIT, || {
+        sql(
+            db,
+            &format!(
+                "SELECT max(repo.id) FROM repo JOIN tag ON tag.id = repo.tag_id WHERE tag.name = '{tag}' AND state = 1 \
+             AND repo.id > {after}"
+            ),
+        )
+        .parse()
+        .ok()
+    })
+}
+
+/// Package names in the repo's createrepo_c metadata (`primary.xml`).
+fn primary_names(hub: &Hub, tag: &str, repo: i64, arch: &str) -> Vec<String> {
+    let repodata = hub.koji_dir().join(format!("repos/{tag}/{repo}/{arch}/repodata"));
+    let primary = std::fs::read_dir(&repodata)
+        .unwrap_or_else(|e| panic!("{}: {e}", repodata.display()))
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("-primary.xml.gz"))
+        .expect("primary.xml.gz");
+    let out = Command::new("zcat").arg(&primary).output().unwrap();
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let mut names: Vec<String> = xml
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("<name>").and_then(|r| r.strip_suffix("</name>")))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names
+}
+
+fn lines(out: &str) -> Vec<&str> {
+    out.lines().collect()
+}
+
+#[test]
+fn tagging_a_build_regenerates_the_build_tag_repo() {
+    let (db, hub) = fleet::setup(&[]);
+    let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
+    let _builder = Builder::start(&db, &hub, "builder1");
+    for args in [
+        &["add-tag", "dist"][..],
+        &["add-tag", "dist-build", "--parent", "dist", "--arches", "x86_64"],
+        &["add-group", "dist-build", "build"],
+        &["add-group-pkg", "dist-build", "build", "bash", "rpm-build"],
+        &["add-pkg", "dist", "hello", "blockme", "--owner", "kojiadmin"],
+        &["add-target", "dist-target", "dist-build", "dist"],
+    ] {
+        admin.run(args).assert_success();
+    }
+    // Groups: the CLI's listing and the comps the repo gets.
+    let out = admin.run(&["list-groups", "dist-build"]);
+    assert_eq!(
+        lines(&out.assert_success().stdout),
+        ["build  [dist-build]", "  bash: None, mandatory  [dist-build]", "  rpm-build: None, mandatory  [dist-build]"]
+    );
+    let out = admin.run(&["show-groups", "--comps", "dist-build"]);
+    assert!(
+        out.assert_success().stdout.contains("<packagereq type=\"mandatory\">rpm-build</packagereq>"),
+        "{}",
+        out.stdout
+    );
+
+    // A new target's build tag gets a repo by itself; it is empty.
+    let first = ready_repo_after(&db, "dist-build", 0);
+    assert_eq!(primary_names(&hub, "dist-build", first, "x86_64"), Vec::<String>::new());
+    let comps =
+        std::fs::read_to_string(hub.koji_dir().join(format!("repos/dist-build/{first}/groups/comps.xml"))).unwrap();
+    assert!(comps.contains("<id>build</id>") && comps.contains(">bash</packagereq>"), "{comps}");
+    assert_eq!(
+        std::fs::read_link(hub.koji_dir().join("repos/dist-build/latest")).unwrap(),
+        PathBuf::from(first.to_string())
+    );
+
+    // Tagging into the parent makes the build tag's repo stale; a new READY repo lists the package, not the
+    // package blocked in the build tag.
+    let hello = noarch_package("hello", "1.0");
+    let blockme = noarch_package("blockme", "1.0");
+    import(&admin, &hello);
+    import(&admin, &blockme);
+    admin.run(&["block-pkg", "dist-build", "blockme"]).assert_success();
+    admin.run(&["call", "tagBuildBypass", "dist", "hello-1.0-1"]).assert_success();
+    admin.run(&["call", "tagBuildBypass", "dist", "blockme-1.0-1"]).assert_success();
+    let out = admin.run(&["wait-repo", "dist-build", "--build", "hello-1.0-1", "--request"]);
+    let got = lines(&out.assert_success().stdout)[0].to_owned();
+    let repo: i64 = got.strip_prefix("Got repo ").unwrap_or_else(|| panic!("{got}")).parse().unwrap();
+    assert!(repo > first);
+    assert_eq!(primary_names(&hub, "dist-build", repo, "x86_64"), ["hello"]);
+    let blocklist =
+        std::fs::read_to_string(hub.koji_dir().join(format!("repos/dist-build/{repo}/x86_64/blocklist"))).unwrap();
+    assert_eq!(blocklist, "blockme\n");
+    let pkglist =
+        std::fs::read_to_string(hub.koji_dir().join(format!("repos/dist-build/{repo}/x86_64/pkglist"))).unwrap();
+    assert_eq!(pkglist, "toplink/packages/hello/1.0/1/noarch/hello-1.0-1.noarch.rpm\n");
+
+    // The superseded repo expires; latest follows.
+    wait_for("first repo EXPIRED", WAIT, || {
+        (sql(&db, &format!("SELECT state FROM repo WHERE id = {first}")) == "2").then_some(())
+    });
+    assert_eq!(
+        std::fs::read_link(hub.koji_dir().join("repos/dist-build/latest")).unwrap(),
+        PathBuf::from(repo.to_string())
+    );
+
+    // repoinfo and mock-config read what the hub recorded.
+    let out = KojiCli::anon(&hub).run(&["repoinfo", &repo.to_string()]);
+    let info = out.assert_success().stdout.clone();
+    for want in [
+        "Tag name: dist-build".to_owned(),
+        "State: READY".to_owned(),
+        format!("ID: {repo}"),
+        "Dist repo?: no".to_owned(),
+    ] {
+        assert!(info.lines().any(|l| l == want), "{want} not in\n{info}");
+    }
+    let out = KojiCli::anon(&hub).run(&["mock-config", "--tag", "dist-build", "--arch", "x86_64"]);
+    assert!(out.assert_success().stdout.contains(&format!("/repos/dist-build/{repo}/x86_64")), "{}", out.stdout);
+}
