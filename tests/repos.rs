@@ -19,7 +19,7 @@ const WAIT: Duration = Duration::from_secs(60);
 
 /// A host in the createrepo channel and the fake builder logged in as it; `fail_next` createrepo runs fail.
 struct Builder {
-    child: PythonChild,
+    _child: PythonChild,
     failfile: PathBuf,
     _dir: TempDir,
 }
@@ -36,7 +36,7 @@ impl Builder {
         );
         let mut child = KojiCli::password(hub, name, "pw").spawn_python(&script);
         assert_eq!(child.read_line(), "ready\n");
-        Builder { child, failfile, _dir: dir }
+        Builder { _child: child, failfile, _dir: dir }
     }
 
     fn fail_next(&self, n: u32) {
@@ -207,4 +207,151 @@ fn tagging_a_build_regenerates_the_build_tag_repo() {
     }
     let out = KojiCli::anon(&hub).run(&["mock-config", "--tag", "dist-build", "--arch", "x86_64"]);
     assert!(out.assert_success().stdout.contains(&format!("/repos/dist-build/{repo}/x86_64")), "{}", out.stdout);
+}
+
+fn count(db: &DbInfo, query: &str) -> i64 {
+    sql(db, query).parse().unwrap()
+}
+
+fn request_count(db: &DbInfo, tag: &str) -> i64 {
+    count(db, &format!("SELECT count(*) FROM repo_queue JOIN tag ON tag.id = tag_id WHERE tag.name = '{tag}'"))
+}
+
+fn new_repo_tasks(db: &DbInfo) -> i64 {
+    count(db, "SELECT count(*) FROM task WHERE method = 'newRepo'")
+}
+
+/// The id in a `Got repo N` / `Got request: N` line.
+fn id_after(out: &str, prefix: &str) -> i64 {
+    let line = out.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} in\n{out}"));
+    line[prefix.len()..].trim().parse().unwrap()
+}
+
+#[test]
+fn waiters_share_one_regen_and_failed_regens_are_retried_without_wedging() {
+    let (db, hub) = fleet::setup(&[("RepoRetries", "1")]);
+    let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
+    admin.run(&["add-tag", "side", "--arches", "x86_64"]).assert_success();
+    admin.run(&["add-pkg", "side", "hello", "other", "--owner", "kojiadmin"]).assert_success();
+    let hello = noarch_package("hello", "1.0");
+    import(&admin, &hello);
+
+    // Two `wait-repo --request` for the same tag, the second after a change; no builder yet, so the first
+    // request's newRepo task is still waiting when the second request comes and joins it.
+    let (a, b, builder) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| admin.run(&["wait-repo", "side", "--request"]));
+        wait_for("the first request", WAIT, || (request_count(&db, "side") == 1).then_some(()));
+        admin.run(&["call", "tagBuildBypass", "side", "hello-1.0-1"]).assert_success();
+        let second = scope.spawn(|| admin.run(&["wait-repo", "side", "--request"]));
+        wait_for("the second request", WAIT, || (request_count(&db, "side") == 2).then_some(()));
+        wait_for("both requests on one task", WAIT, || {
+            (count(&db, "SELECT count(DISTINCT task_id) FROM repo_queue WHERE task_id IS NOT NULL") == 1
+                && count(&db, "SELECT count(*) FROM repo_queue WHERE task_id IS NULL") == 0)
+                .then_some(())
+        });
+        assert_eq!(new_repo_tasks(&db), 1);
+        // The builder's first createrepo fails: the repo becomes PROBLEM and one new task serves both.
+        let builder = Builder::start(&db, &hub, "builder1");
+        builder.fail_next(1);
+        (first.join().unwrap(), second.join().unwrap(), builder)
+    });
+    let repo = id_after(&a.assert_success().stdout, "Got repo ");
+    assert_eq!(id_after(&b.assert_success().stdout, "Got repo "), repo);
+    assert_eq!(new_repo_tasks(&db), 2, "one failed regen, one retry for both waiters");
+    assert_eq!(count(&db, "SELECT count(*) FROM repo WHERE state = 4"), 1, "the failed repo is PROBLEM");
+    assert_eq!(count(&db, "SELECT count(*) FROM task WHERE method = 'newRepo' AND state = 5"), 1);
+    assert_eq!(primary_names(&hub, "side", repo, "x86_64"), ["hello"]);
+
+    // Retries exhausted: the request is given up (RepoRetries = 1: two tries), its waiters told so, and the
+    // queue keeps serving other requests.
+    let other = noarch_package("other", "2.0");
+    import(&admin, &other);
+    admin.run(&["call", "tagBuildBypass", "side", "other-2.0-1"]).assert_success();
+    builder.fail_next(2);
+    let out = admin.run(&["request-repo", "side", "--current", "--nowait"]);
+    let doomed = id_after(&out.assert_success().stdout, "Got request: ");
+    wait_for("request given up", WAIT, || {
+        (sql(&db, &format!("SELECT active FROM repo_queue WHERE id = {doomed}")) == "f").then_some(())
+    });
+    assert_eq!(sql(&db, &format!("SELECT tries FROM repo_queue WHERE id = {doomed}")), "2");
+    let out = admin.run(&["wait-repo-request", &doomed.to_string()]);
+    assert_eq!(out.status, 1);
+    let task = sql(&db, &format!("SELECT task_id FROM repo_queue WHERE id = {doomed}"));
+    let want = format!("Failed to get repo -- Repo request inactive: task {task} state is FAILED");
+    assert!(out.stderr.contains(&want), "{}", out.stderr);
+
+    let out = admin.run(&["regen-repo", "side", "--nowait"]);
+    let req = id_after(&out.assert_success().stdout, "Got request: ");
+    // The koji-rs long poll returns as soon as the request is fulfilled.
+    let script = format!(
+        "import koji, os, time\ns = koji.ClientSession(os.environ['KOJI_URL'])\nt = time.time()\n\
+         c = s.repo.waitRequest({req}, timeout=50)\nprint(c['request']['active'], c['repo']['id'], time.time() - t < 30)"
+    );
+    let out = KojiCli::anon(&hub).python(&script);
+    let fields: Vec<&str> = out.assert_success().stdout.split_whitespace().collect();
+    assert_eq!(fields[0], "False");
+    assert_eq!(fields[2], "True");
+    let newest: i64 = fields[1].parse().unwrap();
+    assert_eq!(primary_names(&hub, "side", newest, "x86_64"), ["hello", "other"]);
+    let out = admin.run(&["wait-repo-request", &req.to_string()]);
+    assert_eq!(lines(&out.assert_success().stdout)[0], format!("Got repo {newest}"));
+    // Settled already: the long poll does not wait.
+    let out = KojiCli::anon(&hub).python(&format!(
+        "import koji, os, time\ns = koji.ClientSession(os.environ['KOJI_URL'])\nt = time.time()\n\
+         c = s.repo.waitRequest({doomed}, timeout=30)\nprint(c['repo'], time.time() - t < 5)"
+    ));
+    assert_eq!(out.assert_success().stdout, "None True\n");
+}
+
+#[test]
+fn expired_repos_are_deleted_after_their_lifetime_unless_a_buildroot_uses_them() {
+    let (db, hub) = fleet::setup(&[("ExpiredRepoLifetime", "2")]);
+    let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
+    let _builder = Builder::start(&db, &hub, "builder1");
+    admin.run(&["add-tag", "t3", "--arches", "x86_64"]).assert_success();
+    admin.run(&["add-target", "tgt3", "t3", "t3"]).assert_success();
+    let old = ready_repo_after(&db, "t3", 0);
+    let old_dir = hub.koji_dir().join(format!("repos/t3/{old}"));
+    // A live buildroot uses the old repo.
+    db.psql(&format!(
+        "WITH b AS (INSERT INTO buildroot (br_type) VALUES (0) RETURNING id) \
+         INSERT INTO standard_buildroot (buildroot_id, host_id, repo_id, task_id, state) \
+         SELECT b.id, host.id, repo.id, repo.task_id, 2 FROM b, host, repo WHERE repo.id = {old}"
+    ));
+    let out = KojiCli::anon(&hub).python(&format!(
+        "import koji, os\ns = koji.ClientSession(os.environ['KOJI_URL'])\nprint(len(s.repo.references({old})))"
+    ));
+    assert_eq!(out.assert_success().stdout, "1\n");
+
+    // A change regenerates; the old repo expires, outlives its lifetime while in use, then goes.
+    admin.run(&["add-pkg", "t3", "foo", "--owner", "kojiadmin"]).assert_success();
+    let new = ready_repo_after(&db, "t3", old);
+    wait_for("old repo EXPIRED", WAIT, || {
+        (sql(&db, &format!("SELECT state FROM repo WHERE id = {old}")) == "2").then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(sql(&db, &format!("SELECT state FROM repo WHERE id = {old}")), "2", "kept while a buildroot uses it");
+    assert!(old_dir.exists());
+    db.psql(&format!(
+        "UPDATE standard_buildroot SET state = 3, retire_event = (SELECT max(id) FROM events) WHERE repo_id = {old}"
+    ));
+    wait_for("old repo DELETED", WAIT, || {
+        (sql(&db, &format!("SELECT state FROM repo WHERE id = {old}")) == "3").then_some(())
+    });
+    wait_for("old repo directory removed", WAIT, || (!old_dir.exists()).then_some(()));
+    assert!(hub.koji_dir().join(format!("repos/t3/{new}/x86_64/repodata/repomd.xml")).exists());
+
+    // kojira's state calls: perm repo, states only move up, DELETED is final.
+    let out = KojiCli::anon(&hub).run(&["call", "repoProblem", &new.to_string()]);
+    assert_ne!(out.status, 0);
+    admin.run(&["call", "repoProblem", &new.to_string()]).assert_success();
+    let out = admin.run(&["call", "repoExpire", &new.to_string()]);
+    assert!(
+        out.stderr.contains(&format!("Invalid repo state transition for repo {new}: PROBLEM -> EXPIRED")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(admin.run(&["call", "repoDelete", &new.to_string()]).assert_success().stdout, "0\n");
+    let out = admin.run(&["call", "repoProblem", &new.to_string()]);
+    assert!(out.stderr.contains(&format!("Repo {new} is deleted")), "{}", out.stderr);
 }

@@ -25,7 +25,7 @@ def result(value):
 
 def fail(task, msg):
     say('fail', task, msg)
-    s.host.failTask(task, dumps(Fault(1, msg), methodresponse=1, allow_none=1))
+    s.host.failTask(task, dumps(Fault(koji.GenericError.faultCode, msg), methodresponse=1, allow_none=1))
 
 
 def take_failure():
@@ -92,13 +92,12 @@ def check_parents():
             continue
         del parents[parent]
         try:
-            results = s.host.taskWaitResults(parent, list(subs.values()))
-        except koji.GenericError as e:
+            by_task = dict(s.host.taskWaitResults(parent, list(subs.values())))
+            data = dict((arch, by_task[t]) for arch, t in subs.items())
+            s.host.repoDone(repo_id, data)
+        except Exception as e:
             fail(parent, 'createrepo subtask failed: %s' % e)
             continue
-        by_task = dict(results)
-        data = dict((arch, by_task[t]) for arch, t in subs.items())
-        s.host.repoDone(repo_id, data)
         s.host.closeTask(parent, result([repo_id, event_id]))
         say('repoDone', parent, 'repo', repo_id)
 
