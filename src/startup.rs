@@ -128,6 +128,7 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
             .app_data(metrics.clone())
             .wrap(middleware::Compress::default())
             .configure(rpc::http::configure)
+            .configure(crate::kojifiles::configure)
             .route("/metrics", web::get().to(metrics::endpoint))
     })
     .workers(config.workers)

@@ -57,7 +57,7 @@ impl Hasher {
 }
 
 /// Python's `os.path.normpath` for a relative path; `None` for an absolute one, which Koji refuses.
-fn normpath(path: &str) -> Option<String> {
+pub fn normpath(path: &str) -> Option<String> {
     if path.starts_with('/') {
         return None;
     }

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod auth;
 pub mod host;
+pub mod host_build;
 pub mod host_repos;
 pub mod http;
 pub mod registry;
@@ -218,6 +219,7 @@ pub fn build_registry() -> Registry {
     root::register(&mut r);
     auth::register(&mut r);
     host::register(&mut r);
+    host_build::register(&mut r);
     host_repos::register(&mut r);
     repo::register(&mut r);
     r
