@@ -149,7 +149,9 @@ fn the_daemon_runs_waits_cancels_refuses_and_shuts_down() {
     let host = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
     let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
     let mut kojid = Kojid::start(&hub, "b1", "");
-    wait_for("b1 ready", SOON, || (db.psql(&format!("SELECT ready FROM host WHERE id = {host}")).trim() == "t").then_some(()));
+    wait_for("b1 ready", SOON, || {
+        (db.psql(&format!("SELECT ready FROM host WHERE id = {host}")).trim() == "t").then_some(())
+    });
 
     // waittest: two sleep children and a bad one it may fail; the parent is woken, not polling.
     let parent = make_task(&mut admin, "waittest", vec![Value::Int(2), Value::Int(1)], "noarch");
@@ -161,7 +163,8 @@ fn the_daemon_runs_waits_cancels_refuses_and_shuts_down() {
     // A task method without a handler is refused for good.
     let maven = make_task(&mut admin, "buildMaven", vec!["x".into()], "noarch");
     wait_for("a hard refusal", SOON, || {
-        let r = db.psql(&format!("SELECT soft FROM scheduler_task_refusals WHERE task_id = {maven} AND host_id = {host}"));
+        let r =
+            db.psql(&format!("SELECT soft FROM scheduler_task_refusals WHERE task_id = {maven} AND host_id = {host}"));
         (r.trim() == "f").then_some(())
     });
 

@@ -13,6 +13,7 @@ use support::cli::{KojiCli, PythonChild};
 use support::fleet::{self, ADMIN_PW, wait_for};
 use support::hub::Hub;
 use support::pg::DbInfo;
+use support::rpmbuild::{Package, build_package};
 
 const FAKE_BUILDER: &str = include_str!("repos/fake_builder.py");
 const WAIT: Duration = Duration::from_secs(60);
@@ -44,43 +45,14 @@ impl Builder {
     }
 }
 
-/// A noarch package `name-version-1` (SRPM and rpm) from Debian's rpmbuild.
-struct Package {
-    _dir: TempDir,
-    srpm: PathBuf,
-    rpm: PathBuf,
-}
-
-fn noarch_package(name: &str, version: &str) -> Package {
-    let dir = TempDir::new("rpmbuild");
-    let spec = dir.path().join(format!("{name}.spec"));
-    std::fs::write(
-        &spec,
-        format!(
-            "Name: {name}\nVersion: {version}\nRelease: 1\nSummary: repo test\nLicense: MIT\nBuildArch: noarch\n\
-             %description\nTest.\n%prep\n%build\n%install\nmkdir -p %{{buildroot}}/usr/share/{name}\n\
-             echo {version} > %{{buildroot}}/usr/share/{name}/v\n%files\n/usr/share/{name}/v\n"
-        ),
-    )
-    .unwrap();
-    let out = Command::new("rpmbuild")
-        .args(["-ba", "--define"])
-        .arg(format!("_topdir {}", dir.path().display()))
-        .arg(&spec)
-        .output()
-        .expect("run rpmbuild");
-    assert!(out.status.success(), "rpmbuild: {}", String::from_utf8_lossy(&out.stderr));
-    let srpm = dir.path().join(format!("SRPMS/{name}-{version}-1.src.rpm"));
-    let rpm = dir.path().join(format!("RPMS/noarch/{name}-{version}-1.noarch.rpm"));
-    Package { _dir: dir, srpm, rpm }
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Imports a `build_package` build: its SRPM, an arch-specific rpm (the host's arch, x86_64 here) and a noarch
+/// `-data` rpm.
 fn import(cli: &KojiCli, p: &Package) {
-    cli.run(&["import", s(&p.srpm), s(&p.rpm)]).assert_success();
+    cli.run(&["import", s(&p.srpm), s(&p.noarch), s(&p.binary)]).assert_success();
 }
 
 fn sql(db: &DbInfo, query: &str) -> String {
@@ -166,8 +138,8 @@ fn tagging_a_build_regenerates_the_build_tag_repo() {
 
     // Tagging into the parent makes the build tag's repo stale; a new READY repo lists the package, not the
     // package blocked in the build tag.
-    let hello = noarch_package("hello", "1.0");
-    let blockme = noarch_package("blockme", "1.0");
+    let hello = build_package("hello", "1");
+    let blockme = build_package("blockme", "1");
     import(&admin, &hello);
     import(&admin, &blockme);
     admin.run(&["block-pkg", "dist-build", "blockme"]).assert_success();
@@ -177,13 +149,17 @@ fn tagging_a_build_regenerates_the_build_tag_repo() {
     let got = lines(&out.assert_success().stdout)[0].to_owned();
     let repo: i64 = got.strip_prefix("Got repo ").unwrap_or_else(|| panic!("{got}")).parse().unwrap();
     assert!(repo > first);
-    assert_eq!(primary_names(&hub, "dist-build", repo, "x86_64"), ["hello"]);
+    assert_eq!(primary_names(&hub, "dist-build", repo, "x86_64"), ["hello", "hello-data"]);
     let blocklist =
         std::fs::read_to_string(hub.koji_dir().join(format!("repos/dist-build/{repo}/x86_64/blocklist"))).unwrap();
     assert_eq!(blocklist, "blockme\n");
     let pkglist =
         std::fs::read_to_string(hub.koji_dir().join(format!("repos/dist-build/{repo}/x86_64/pkglist"))).unwrap();
-    assert_eq!(pkglist, "toplink/packages/hello/1.0/1/noarch/hello-1.0-1.noarch.rpm\n");
+    assert_eq!(
+        pkglist,
+        "toplink/packages/hello/1.0/1/x86_64/hello-1.0-1.x86_64.rpm\n\
+         toplink/packages/hello/1.0/1/noarch/hello-data-1.0-1.noarch.rpm\n"
+    );
 
     // The superseded repo expires; latest follows.
     wait_for("first repo EXPIRED", WAIT, || {
@@ -233,7 +209,7 @@ fn waiters_share_one_regen_and_failed_regens_are_retried_without_wedging() {
     let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
     admin.run(&["add-tag", "side", "--arches", "x86_64"]).assert_success();
     admin.run(&["add-pkg", "side", "hello", "other", "--owner", "kojiadmin"]).assert_success();
-    let hello = noarch_package("hello", "1.0");
+    let hello = build_package("hello", "1");
     import(&admin, &hello);
 
     // Two `wait-repo --request` for the same tag, the second after a change; no builder yet, so the first
@@ -260,13 +236,13 @@ fn waiters_share_one_regen_and_failed_regens_are_retried_without_wedging() {
     assert_eq!(new_repo_tasks(&db), 2, "one failed regen, one retry for both waiters");
     assert_eq!(count(&db, "SELECT count(*) FROM repo WHERE state = 4"), 1, "the failed repo is PROBLEM");
     assert_eq!(count(&db, "SELECT count(*) FROM task WHERE method = 'newRepo' AND state = 5"), 1);
-    assert_eq!(primary_names(&hub, "side", repo, "x86_64"), ["hello"]);
+    assert_eq!(primary_names(&hub, "side", repo, "x86_64"), ["hello", "hello-data"]);
 
     // Retries exhausted: the request is given up (RepoRetries = 1: two tries), its waiters told so, and the
     // queue keeps serving other requests.
-    let other = noarch_package("other", "2.0");
+    let other = build_package("other", "2");
     import(&admin, &other);
-    admin.run(&["call", "tagBuildBypass", "side", "other-2.0-1"]).assert_success();
+    admin.run(&["call", "tagBuildBypass", "side", "other-1.0-2"]).assert_success();
     builder.fail_next(2);
     let out = admin.run(&["request-repo", "side", "--current", "--nowait"]);
     let doomed = id_after(&out.assert_success().stdout, "Got request: ");
@@ -292,7 +268,7 @@ fn waiters_share_one_regen_and_failed_regens_are_retried_without_wedging() {
     assert_eq!(fields[0], "False");
     assert_eq!(fields[2], "True");
     let newest: i64 = fields[1].parse().unwrap();
-    assert_eq!(primary_names(&hub, "side", newest, "x86_64"), ["hello", "other"]);
+    assert_eq!(primary_names(&hub, "side", newest, "x86_64"), ["hello", "hello-data", "other", "other-data"]);
     let out = admin.run(&["wait-repo-request", &req.to_string()]);
     assert_eq!(lines(&out.assert_success().stdout)[0], format!("Got repo {newest}"));
     // Settled already: the long poll does not wait.
