@@ -331,3 +331,110 @@ fn expired_repos_are_deleted_after_their_lifetime_unless_a_buildroot_uses_them()
     let out = admin.run(&["call", "repoProblem", &new.to_string()]);
     assert!(out.stderr.contains(&format!("Repo {new} is deleted")), "{}", out.stderr);
 }
+
+/// The Rust `kojid` (rpmbuild backend) as host `user`, in the default and createrepo channels; killed on drop.
+struct Kojid {
+    child: std::process::Child,
+    dir: TempDir,
+}
+
+impl Kojid {
+    fn start(db: &DbInfo, hub: &Hub, user: &str) -> Kojid {
+        fleet::add_host(db, user, "x86_64", 4.0, &["default", "createrepo"]);
+        let dir = TempDir::new("kojid");
+        let conf = dir.path().join("kojid.conf");
+        let text = format!(
+            "[kojid]\nserver = {}\ntopurl = {}/kojifiles\ntopdir = {}\nworkdir = {}\nmockdir = {}\nuser = {user}\n\
+             password = pw\nbackend = rpmbuild\nmaxjobs = 4\nminspace = 1\n",
+            hub.url(),
+            hub.base_url(),
+            hub.koji_dir().display(),
+            dir.path().join("work").display(),
+            dir.path().display(),
+        );
+        std::fs::write(&conf, text).unwrap();
+        let log = std::fs::File::create(dir.path().join("kojid.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_kojid"))
+            .arg("--config")
+            .arg(&conf)
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start kojid");
+        Kojid { child, dir }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("kojid.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Kojid {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The SRPM of a noarch `name-1.0-1%{dist}` with the given extra preamble lines (e.g. `BuildRequires: x`).
+fn srpm(dir: &Path, name: &str, preamble: &str) -> PathBuf {
+    let spec = dir.join(format!("{name}.spec"));
+    std::fs::write(
+        &spec,
+        format!(
+            "Name: {name}\nVersion: 1.0\nRelease: 1%{{?dist}}\nSummary: chain\nLicense: MIT\nBuildArch: noarch\n\
+             {preamble}\n%description\nChain.\n%prep\n%build\n%install\nmkdir -p %{{buildroot}}/usr/share/{name}\n\
+             echo {name} > %{{buildroot}}/usr/share/{name}/f\n%files\n/usr/share/{name}/f\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::new("rpmbuild")
+        .args(["-bs", "--define"])
+        .arg(format!("_topdir {}", dir.display()))
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir.join(format!("SRPMS/{name}-1.0-1.src.rpm"))
+}
+
+#[test]
+fn a_build_chain_with_the_real_kojid_gets_the_regenerated_repo() {
+    let (db, hub) = fleet::setup(&[]);
+    let kojid = Kojid::start(&db, &hub, "k1");
+    let cli = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
+    for args in [
+        &["add-tag", "dest"][..],
+        &["add-tag", "dest-build", "--parent", "dest", "--arches", "x86_64"],
+        &["edit-tag", "dest-build", "-x", "rpm.macro.dist=.kt1"],
+        &["add-target", "t1", "dest-build", "dest"],
+        &["add-pkg", "--owner", "kojiadmin", "dest", "liba", "appb", "appc"],
+    ] {
+        cli.run(args).assert_success();
+    }
+    let work = TempDir::new("chain");
+    let fail = |what: &str, out: &support::cli::CliOutput| {
+        panic!("{what}:\n{}{}\n--- kojid\n{}\n--- hub\n{}", out.stdout, out.stderr, kojid.log(), hub.stderr_log())
+    };
+    let out = cli.run(&["build", "--wait", "t1", s(&srpm(work.path(), "liba", ""))]);
+    if out.status != 0 {
+        fail("liba", &out);
+    }
+    // kojid's createrepo made the regenerated repo: it lists liba.
+    let out = cli.run(&["wait-repo", "dest-build", "--build", "liba-1.0-1.kt1", "--request"]);
+    if out.status != 0 {
+        fail("wait-repo", &out);
+    }
+    let repo = id_after(&out.stdout, "Got repo ");
+    assert_eq!(primary_names(&hub, "dest-build", repo, "x86_64"), ["liba"]);
+    // appb BuildRequires liba: the rpmbuild backend resolves it from that repo.
+    let out = cli.run(&["build", "--wait", "t1", s(&srpm(work.path(), "appb", "BuildRequires: liba"))]);
+    if out.status != 0 {
+        fail("appb", &out);
+    }
+    assert_eq!(sql(&db, "SELECT count(*) FROM build WHERE state = 1"), "2");
+    // The check is real: what no repo provides fails the build.
+    let out = cli.run(&["build", "--wait", "t1", s(&srpm(work.path(), "appc", "BuildRequires: nothere"))]);
+    assert_ne!(out.status, 0, "{}", out.stdout);
+}

@@ -92,7 +92,10 @@ fn can_share(running: &Waiting, req: &Waiting) -> bool {
         }
 }
 
-async fn new_repo_task(db: &impl GenericClient, owner: i32, req: &Waiting) -> KojiResult<i32> {
+/// A newRepo task for the request (Koji's `repo_queue_task`). Builders refuse newRepo without `<topdir>/repos`,
+/// so it is made first.
+async fn new_repo_task(db: &impl GenericClient, cfg: &HubConfig, owner: i32, req: &Waiting) -> KojiResult<i32> {
+    super::ensure_repos_dir(&cfg.koji_dir).await?;
     let mut tagspec = Struct::new();
     tagspec.insert("id".into(), Value::from(req.tag_id));
     tagspec.insert("name".into(), Value::from(req.tag_name.clone()));
@@ -156,7 +159,7 @@ async fn serve_queue(db: &impl GenericClient, cfg: &HubConfig, owner: i32, out: 
         if n_tasks >= cfg.repos.max_tasks {
             continue;
         }
-        let task = new_repo_task(db, owner, req).await?;
+        let task = new_repo_task(db, cfg, owner, req).await?;
         q::set_request_task(db, req.id, Some(task), req.tries + 1).await?;
         tracing::info!(request = req.id, task, tag = %req.tag_name, "newRepo task for repo request");
         n_tasks += 1;

@@ -72,6 +72,7 @@ async fn new_repo(ctx: CallCtx, a: NewRepo) -> KojiResult<i32> {
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
     let tag = crate::tags::get_strict(&tx, &a.tag, a.event).await?.config.name;
+    repos::ensure_repos_dir(&ctx.hub.config.koji_dir).await?;
     let mut kwargs = Struct::new();
     if let Some(e) = a.event {
         kwargs.insert("event".into(), Value::from(e));
