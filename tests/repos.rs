@@ -161,17 +161,26 @@ fn tagging_a_build_regenerates_the_build_tag_repo() {
          toplink/packages/hello/1.0/1/noarch/hello-data-1.0-1.noarch.rpm\n"
     );
 
-    // The superseded repo expires; latest follows.
-    wait_for("first repo EXPIRED", WAIT, || {
-        (sql(&db, &format!("SELECT state FROM repo WHERE id = {first}")) == "2").then_some(())
+    // Once the queue is idle (each change may have had its own regen), superseded repos are EXPIRED and
+    // `latest` is the newest.
+    wait_for("the repo queue idle", WAIT, || {
+        (count(&db, "SELECT count(*) FROM repo_queue WHERE active") == 0
+            && count(&db, "SELECT count(*) FROM repo WHERE state = 0") == 0)
+            .then_some(())
+    });
+    let newest = count(&db, "SELECT max(id) FROM repo WHERE state = 1");
+    assert!(newest >= repo);
+    wait_for("older repos EXPIRED", WAIT, || {
+        (count(&db, &format!("SELECT count(*) FROM repo WHERE state = 2 AND id < {newest}")) == newest - 1)
+            .then_some(())
     });
     assert_eq!(
         std::fs::read_link(hub.koji_dir().join("repos/dist-build/latest")).unwrap(),
-        PathBuf::from(repo.to_string())
+        PathBuf::from(newest.to_string())
     );
 
     // repoinfo and mock-config read what the hub recorded.
-    let out = KojiCli::anon(&hub).run(&["repoinfo", &repo.to_string()]);
+    let out = KojiCli::anon(&hub).run(&["repoinfo", &newest.to_string()]);
     let info = out.assert_success().stdout.clone();
     for want in [
         "Tag name: dist-build".to_owned(),
@@ -182,7 +191,17 @@ fn tagging_a_build_regenerates_the_build_tag_repo() {
         assert!(info.lines().any(|l| l == want), "{want} not in\n{info}");
     }
     let out = KojiCli::anon(&hub).run(&["mock-config", "--tag", "dist-build", "--arch", "x86_64"]);
-    assert!(out.assert_success().stdout.contains(&format!("/repos/dist-build/{repo}/x86_64")), "{}", out.stdout);
+    assert!(out.assert_success().stdout.contains(&format!("/repos/dist-build/{newest}/x86_64")), "{}", out.stdout);
+
+    // Metrics: one regen duration per repo made, no waiting requests, the age of each tag's newest repo.
+    let metrics = wait_for("metrics matching the repos", WAIT, || {
+        let made = format!("koji_repo_regen_duration_seconds_count {}", sql(&db, "SELECT count(*) FROM repo"));
+        let metrics = hub.get_raw("/metrics").text();
+        metrics.contains(&made).then_some(metrics)
+    });
+    for want in ["koji_repo_requests_waiting 0", "koji_repo_age_seconds{tag=\"dist-build\"}"] {
+        assert!(metrics.contains(want), "{want} not in\n{metrics}");
+    }
 }
 
 fn count(db: &DbInfo, query: &str) -> i64 {

@@ -199,3 +199,47 @@ pub async fn run_pass(
     tx.commit().await?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(id: i32, min_event: Option<i32>, task: Option<i32>, repo: Option<(i32, i32, i32)>) -> Waiting {
+        Waiting {
+            id,
+            tag_id: 1,
+            tag_name: "t".into(),
+            at_event: None,
+            min_event,
+            opts: serde_json::json!({}),
+            task_id: task,
+            task_state: None,
+            tries: 1,
+            task_repo: repo,
+        }
+    }
+
+    #[test]
+    fn a_request_joins_a_task_whose_repo_will_be_recent_enough() {
+        let waiting = req(2, Some(50), None, None);
+        assert!(can_share(&req(1, Some(10), Some(7), None), &waiting), "repoInit not yet run: a fresh event");
+        assert!(can_share(&req(1, Some(10), Some(7), Some((3, 60, 0))), &waiting));
+        assert!(!can_share(&req(1, Some(10), Some(7), Some((3, 40, 0))), &waiting), "initialised too early");
+        let mut other_tag = req(1, Some(10), Some(7), None);
+        other_tag.tag_id = 2;
+        assert!(!can_share(&other_tag, &waiting));
+        let mut other_opts = req(1, Some(10), Some(7), None);
+        other_opts.opts = serde_json::json!({"src": true});
+        assert!(!can_share(&other_opts, &waiting));
+    }
+
+    #[test]
+    fn only_a_ready_repo_at_the_right_event_is_valid() {
+        assert!(valid_repo(&req(1, Some(10), Some(7), Some((3, 10, REPO_READY)))));
+        assert!(!valid_repo(&req(1, Some(10), Some(7), Some((3, 9, REPO_READY)))));
+        assert!(!valid_repo(&req(1, Some(10), Some(7), Some((3, 12, 0)))));
+        let mut at = req(1, None, Some(7), Some((3, 12, REPO_READY)));
+        at.at_event = Some(11);
+        assert!(!valid_repo(&at));
+    }
+}
