@@ -17,6 +17,8 @@ use support::rpmbuild::{Package, build_package};
 
 const FAKE_BUILDER: &str = include_str!("repos/fake_builder.py");
 const WAIT: Duration = Duration::from_secs(60);
+/// The hub's default, which the test harness turns off for other tests.
+const AUTO_REGEN: &[(&str, &str)] = &[("RepoAutoRegen", "yes")];
 
 /// A host in the createrepo channel and the fake builder logged in as it; `fail_next` createrepo runs fail.
 struct Builder {
@@ -99,7 +101,7 @@ fn lines(out: &str) -> Vec<&str> {
 
 #[test]
 fn tagging_a_build_regenerates_the_build_tag_repo() {
-    let (db, hub) = fleet::setup(&[]);
+    let (db, hub) = fleet::setup(AUTO_REGEN);
     let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
     let _builder = Builder::start(&db, &hub, "builder1");
     for args in [
@@ -300,7 +302,7 @@ fn waiters_share_one_regen_and_failed_regens_are_retried_without_wedging() {
 
 #[test]
 fn expired_repos_are_deleted_after_their_lifetime_unless_a_buildroot_uses_them() {
-    let (db, hub) = fleet::setup(&[("ExpiredRepoLifetime", "2")]);
+    let (db, hub) = fleet::setup(&[AUTO_REGEN[0], ("ExpiredRepoLifetime", "2")]);
     let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
     let _builder = Builder::start(&db, &hub, "builder1");
     admin.run(&["add-tag", "t3", "--arches", "x86_64"]).assert_success();
