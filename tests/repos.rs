@@ -459,3 +459,74 @@ fn a_build_chain_with_the_real_kojid_gets_the_regenerated_repo() {
     let out = cli.run(&["build", "--wait", "t1", s(&srpm(work.path(), "appc", "BuildRequires: nothere"))]);
     assert_ne!(out.status, 0, "{}", out.stdout);
 }
+
+/// The comps rows, to check that a refused change wrote nothing.
+fn group_rows(db: &DbInfo) -> String {
+    db.psql(
+        "SELECT 'g', group_id, tag_id, blocked, active FROM group_config ORDER BY 2, 3, create_event; \
+         SELECT 'p', group_id, tag_id, package, blocked, active FROM group_package_listing ORDER BY 2, 3, 4, create_event; \
+         SELECT 'r', group_id, tag_id, req_id, blocked, active FROM group_req_listing ORDER BY 2, 3, 4, create_event; \
+         SELECT 'events', count(*) FROM events",
+    )
+}
+
+#[test]
+fn comps_groups_through_the_cli_with_inheritance_blocks_and_refusals() {
+    let (db, hub) = fleet::setup(&[]);
+    let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
+    for args in [
+        &["add-tag", "base"][..],
+        &["add-tag", "child", "--parent", "base"],
+        &["add-group", "base", "build"],
+        &["add-group", "base", "srpm-build"],
+        &["add-group-pkg", "base", "build", "bash", "make"],
+        &["add-group-pkg", "base", "srpm-build", "rpm-build"],
+        &["add-group-req", "base", "build", "srpm-build"],
+        &["block-group-pkg", "child", "build", "make"],
+    ] {
+        admin.run(args).assert_success();
+    }
+    let list = |args: &[&str]| {
+        lines(&admin.run(args).assert_success().stdout).iter().map(|l| l.to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        list(&["list-groups", "child", "build"]),
+        ["build  [base]", "  @srpm-build  [base]", "  bash: None, mandatory  [base]"]
+    );
+    assert_eq!(
+        list(&["list-groups", "child", "build", "--show-blocked"]),
+        [
+            "build  [base]",
+            "  @srpm-build  [base]",
+            "  bash: None, mandatory  [base]",
+            "  make: None, mandatory  [child] [BLOCKED]"
+        ]
+    );
+    // The comps a repo of child gets: the required group expanded into build, the blocked package left out.
+    let comps = admin.run(&["show-groups", "--comps", "--expand", "child"]).assert_success().stdout.clone();
+    assert!(comps.contains("<!-- Expanding Group: srpm-build -->"), "{comps}");
+    assert!(!comps.contains(">make<"), "{comps}");
+
+    // Refusals print Koji's fault and change nothing.
+    let before = group_rows(&db);
+    let out = admin.run(&["add-group-pkg", "child", "nosuch", "bash"]);
+    assert!(out.stderr.contains("No such entry in table groups: nosuch"), "{}", out.stderr);
+    let out = admin.run(&["unblock-group-pkg", "child", "build", "bash"]);
+    assert!(out.stderr.contains("package bash is NOT blocked in group"), "{}", out.stderr);
+    let out = admin.run(&["add-group-pkg", "child", "build", "make"]);
+    assert!(out.stderr.contains("package make blocked in group build, tag child"), "{}", out.stderr);
+    let out = admin.run(&["add-group", "base", "build"]);
+    assert!(out.stderr.contains("Group build already exists for tag base"), "{}", out.stderr);
+    hub.create_user("joe", "joe-pw", false);
+    let out = KojiCli::password(&hub, "joe", "joe-pw").run(&["call", "groupListAdd", "base", "extra"]);
+    assert!(out.stderr.contains("tag permission required"), "{}", out.stderr);
+    assert_eq!(group_rows(&db), before);
+
+    // Unblocking brings the inherited entry back; removing a group drops it from the tag.
+    admin.run(&["unblock-group-pkg", "child", "build", "make"]).assert_success();
+    assert!(list(&["list-groups", "child", "build"]).contains(&"  make: None, mandatory  [base]".to_owned()));
+    admin.run(&["block-group", "child", "srpm-build"]).assert_success();
+    assert_eq!(list(&["list-groups", "child", "srpm-build"]), Vec::<String>::new());
+    admin.run(&["remove-group", "base", "srpm-build"]).assert_success();
+    assert_eq!(list(&["list-groups", "base", "srpm-build"]), Vec::<String>::new());
+}
