@@ -62,3 +62,13 @@ CREATE TRIGGER koji_rs_notify_repo AFTER INSERT OR UPDATE ON repo_queue
     FOR EACH ROW EXECUTE FUNCTION koji_rs_notify_repo('request');
 CREATE TRIGGER koji_rs_notify_repo AFTER INSERT OR UPDATE ON repo
     FOR EACH ROW EXECUTE FUNCTION koji_rs_notify_repo('repo');
+
+-- A buildroot that stops using a repo (retired, or moved to another repo) may let an expired repo go.
+CREATE FUNCTION koji_rs_notify_buildroot() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('koji_repo', 'repo:' || OLD.repo_id::text);
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER koji_rs_notify_buildroot AFTER UPDATE OR DELETE ON standard_buildroot
+    FOR EACH ROW EXECUTE FUNCTION koji_rs_notify_buildroot();

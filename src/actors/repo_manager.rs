@@ -26,7 +26,8 @@ use tokio::sync::oneshot;
 /// The advisory-lock key of the repo manager leader ("kojirepo").
 pub const LEADER_LOCK: i64 = 0x6b6f_6a69_7265_706f;
 const ELECTION_INTERVAL: Duration = Duration::from_secs(2);
-/// How often the leader refreshes the `koji_repo_age_seconds` gauges (metrics only; no work depends on it).
+/// How often the leader refreshes the `koji_repo_age_seconds` gauges between passes (metrics only; no work
+/// depends on it).
 const AGE_GAUGE_INTERVAL: Duration = Duration::from_secs(30);
 
 pub struct RepoManager {
@@ -150,6 +151,7 @@ impl RepoManager {
 
     fn after_pass(&mut self, out: Outcome, ctx: &mut Context<Self>) {
         self.watched = out.watched_tasks;
+        self.refresh_ages(ctx);
         metrics::gauge!("koji_repo_requests_waiting").set(out.waiting as f64);
         if !out.tasks_created.is_empty() {
             metrics::counter!("koji_repo_tasks_created_total").increment(out.tasks_created.len() as u64);

@@ -29,7 +29,7 @@ fn package_entry(p: &Struct) -> String {
     format!("<packagereq {opts}>{}</packagereq>", text(p, "package"))
 }
 
-fn sorted_packages<'a>(g: &'a Struct) -> Vec<&'a Struct> {
+fn sorted_packages(g: &Struct) -> Vec<&Struct> {
     let mut pkgs = list(g, "packagelist");
     pkgs.sort_by(|a, b| text(a, "package").cmp(text(b, "package")));
     pkgs

@@ -37,12 +37,29 @@ pub struct Outcome {
     pub waiting: usize,
 }
 
+/// The `RepoQueueUser`, looked up (and created when missing) only when a request or task needs an owner.
+struct QueueUser<'a> {
+    name: &'a str,
+    id: Option<i32>,
+}
+
+impl QueueUser<'_> {
+    async fn id(&mut self, db: &impl GenericClient) -> KojiResult<i32> {
+        if let Some(id) = self.id {
+            return Ok(id);
+        }
+        let id = q::ensure_user(db, self.name).await?;
+        self.id = Some(id);
+        Ok(id)
+    }
+}
+
 /// Newest ready default repo no older than `min_event`?
 async fn has_current(db: &impl GenericClient, tag_id: i32, min_event: i32) -> KojiResult<bool> {
     Ok(super::get_repo(db, tag_id, Some(min_event), None, &Default::default()).await?.is_some())
 }
 
-async fn auto_requests(db: &impl GenericClient, owner: i32, dirty: Option<&[i32]>) -> KojiResult<()> {
+async fn auto_requests(db: &impl GenericClient, owner: &mut QueueUser<'_>, dirty: Option<&[i32]>) -> KojiResult<()> {
     let empty = serde_json::json!({});
     for tag_id in q::regen_tags(db, dirty).await? {
         let last = last_change(db, tag_id).await?;
@@ -52,7 +69,7 @@ async fn auto_requests(db: &impl GenericClient, owner: i32, dirty: Option<&[i32]
             continue;
         }
         let new = q::NewRequest {
-            owner,
+            owner: owner.id(db).await?,
             priority: PRIO_DEFAULT + 5,
             tag_id,
             at_event: None,
@@ -92,7 +109,10 @@ fn can_share(running: &Waiting, req: &Waiting) -> bool {
         }
 }
 
-async fn new_repo_task(db: &impl GenericClient, owner: i32, req: &Waiting) -> KojiResult<i32> {
+/// A newRepo task for the request (Koji's `repo_queue_task`). Builders refuse newRepo without `<topdir>/repos`,
+/// so it is made first.
+async fn new_repo_task(db: &impl GenericClient, cfg: &HubConfig, owner: i32, req: &Waiting) -> KojiResult<i32> {
+    super::ensure_repos_dir(&cfg.koji_dir).await?;
     let mut tagspec = Struct::new();
     tagspec.insert("id".into(), Value::from(req.tag_id));
     tagspec.insert("name".into(), Value::from(req.tag_name.clone()));
@@ -113,7 +133,12 @@ async fn new_repo_task(db: &impl GenericClient, owner: i32, req: &Waiting) -> Ko
     make_task(db, spec).await
 }
 
-async fn serve_queue(db: &impl GenericClient, cfg: &HubConfig, owner: i32, out: &mut Outcome) -> KojiResult<()> {
+async fn serve_queue(
+    db: &impl GenericClient,
+    cfg: &HubConfig,
+    owner: &mut QueueUser<'_>,
+    out: &mut Outcome,
+) -> KojiResult<()> {
     let mut waiting = q::waiting(db).await?;
     let mut given_up = HashSet::new();
     // Pass 1: requests whose task ended.
@@ -156,7 +181,7 @@ async fn serve_queue(db: &impl GenericClient, cfg: &HubConfig, owner: i32, out: 
         if n_tasks >= cfg.repos.max_tasks {
             continue;
         }
-        let task = new_repo_task(db, owner, req).await?;
+        let task = new_repo_task(db, cfg, owner.id(db).await?, req).await?;
         q::set_request_task(db, req.id, Some(task), req.tries + 1).await?;
         tracing::info!(request = req.id, task, tag = %req.tag_name, "newRepo task for repo request");
         n_tasks += 1;
@@ -176,12 +201,12 @@ pub async fn run_pass(
     dirty: Option<&[i32]>,
 ) -> KojiResult<Outcome> {
     let tx = client.transaction().await?;
-    let owner = q::ensure_user(&tx, &cfg.repos.queue_user).await?;
+    let mut owner = QueueUser { name: &cfg.repos.queue_user, id: None };
     let mut out = Outcome::default();
     if cfg.repos.auto_regen && dirty.is_none_or(|d| !d.is_empty()) {
-        auto_requests(&tx, owner, dirty).await?;
+        auto_requests(&tx, &mut owner, dirty).await?;
     }
-    serve_queue(&tx, cfg, owner, &mut out).await?;
+    serve_queue(&tx, cfg, &mut owner, &mut out).await?;
     for id in q::problem_failed_inits(&tx).await? {
         tracing::warn!(repo = id, "repo task failed: repo marked PROBLEM");
     }
@@ -195,4 +220,48 @@ pub async fn run_pass(
     q::clean_requests(&tx, cfg.repos.request_clean_time.as_secs_f64()).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(id: i32, min_event: Option<i32>, task: Option<i32>, repo: Option<(i32, i32, i32)>) -> Waiting {
+        Waiting {
+            id,
+            tag_id: 1,
+            tag_name: "t".into(),
+            at_event: None,
+            min_event,
+            opts: serde_json::json!({}),
+            task_id: task,
+            task_state: None,
+            tries: 1,
+            task_repo: repo,
+        }
+    }
+
+    #[test]
+    fn a_request_joins_a_task_whose_repo_will_be_recent_enough() {
+        let waiting = req(2, Some(50), None, None);
+        assert!(can_share(&req(1, Some(10), Some(7), None), &waiting), "repoInit not yet run: a fresh event");
+        assert!(can_share(&req(1, Some(10), Some(7), Some((3, 60, 0))), &waiting));
+        assert!(!can_share(&req(1, Some(10), Some(7), Some((3, 40, 0))), &waiting), "initialised too early");
+        let mut other_tag = req(1, Some(10), Some(7), None);
+        other_tag.tag_id = 2;
+        assert!(!can_share(&other_tag, &waiting));
+        let mut other_opts = req(1, Some(10), Some(7), None);
+        other_opts.opts = serde_json::json!({"src": true});
+        assert!(!can_share(&other_opts, &waiting));
+    }
+
+    #[test]
+    fn only_a_ready_repo_at_the_right_event_is_valid() {
+        assert!(valid_repo(&req(1, Some(10), Some(7), Some((3, 10, REPO_READY)))));
+        assert!(!valid_repo(&req(1, Some(10), Some(7), Some((3, 9, REPO_READY)))));
+        assert!(!valid_repo(&req(1, Some(10), Some(7), Some((3, 12, 0)))));
+        let mut at = req(1, None, Some(7), Some((3, 12, REPO_READY)));
+        at.at_event = Some(11);
+        assert!(!valid_repo(&at));
+    }
 }

@@ -135,6 +135,12 @@ pub async fn set_state(db: &impl GenericClient, id: i32, state: i32) -> KojiResu
     Ok(())
 }
 
+/// `<topdir>/repos`, made before any newRepo task: builders refuse newRepo without it.
+pub async fn ensure_repos_dir(koji_dir: &std::path::Path) -> KojiResult<()> {
+    let repos = koji_dir.join("repos");
+    crate::files::blocking(move || std::fs::create_dir_all(&repos).map_err(|e| crate::files::io_error(&repos, e))).await
+}
+
 /// Koji's `repo_references`: the live buildroots (no retire event) that use the repo.
 pub async fn references(db: &impl GenericClient, id: i32) -> KojiResult<Vec<Struct>> {
     crate::db::query_structs(

@@ -2,7 +2,7 @@
 //! `repo.waitRequest`.
 
 use super::CallCtx;
-use super::args::{Flag, InfoRef};
+use super::args::{Flag, InfoRef, IntArg};
 use super::registry::Registry;
 use crate::actors::repo_manager::{RepoChanged, WatchRequest};
 use crate::db::query::QueryOpts;
@@ -34,12 +34,12 @@ struct Get {
 
 #[derive(Deserialize)]
 struct ReqId {
-    req_id: i32,
+    req_id: IntArg,
 }
 
 #[derive(Deserialize)]
 struct Wait {
-    request_id: i32,
+    request_id: IntArg,
     timeout: Option<f64>,
 }
 
@@ -51,7 +51,7 @@ struct Priority {
 
 #[derive(Deserialize)]
 struct RepoId {
-    repo_id: i32,
+    repo_id: IntArg,
 }
 
 #[derive(Deserialize)]
@@ -125,7 +125,7 @@ async fn get(ctx: CallCtx, a: Get) -> KojiResult<Option<Struct>> {
 }
 
 async fn check_request(ctx: CallCtx, a: ReqId) -> KojiResult<Struct> {
-    requests::check_request(&ctx.db().await?, a.req_id).await
+    requests::check_request(&ctx.db().await?, a.req_id.0).await
 }
 
 /// koji-rs: holds the call until the request is fulfilled or given up (woken by its `koji_repo` notification),
@@ -135,10 +135,10 @@ async fn wait_request(ctx: CallCtx, a: Wait) -> KojiResult<Struct> {
     loop {
         let (tx, rx) = tokio::sync::oneshot::channel();
         // Watch first, then read: a change committed between the two still wakes us.
-        crate::actors::ask(&ctx.hub.repos.get(), WatchRequest { id: a.request_id, tx })
+        crate::actors::ask(&ctx.hub.repos.get(), WatchRequest { id: a.request_id.0, tx })
             .await
             .map_err(|e| KojiError::ServerOffline(e.to_string()))?;
-        let check = requests::check_request(&ctx.db().await?, a.request_id).await?;
+        let check = requests::check_request(&ctx.db().await?, a.request_id.0).await?;
         let left = deadline.saturating_duration_since(Instant::now());
         if requests::settled(&check) || left.is_zero() {
             return Ok(check);
@@ -156,7 +156,7 @@ async fn query(ctx: CallCtx, a: Query) -> KojiResult<Value> {
 }
 
 async fn references(ctx: CallCtx, a: RepoId) -> KojiResult<Vec<Struct>> {
-    repos::references(&ctx.db().await?, a.repo_id).await
+    repos::references(&ctx.db().await?, a.repo_id.0).await
 }
 
 async fn set_request_priority(ctx: CallCtx, a: Priority) -> KojiResult<()> {

@@ -80,6 +80,9 @@ impl Hub {
             ("DBUser", db.user.clone()),
             ("KojiDir", koji_dir.to_string_lossy().into_owned()),
             ("ListenAddress", addr.to_string()),
+            // The RepoManager's own regens of build tags would add requests, newRepo tasks and the kojira
+            // user behind the back of tests about other things; tests of repos turn them on.
+            ("RepoAutoRegen", "no".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

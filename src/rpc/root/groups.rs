@@ -22,6 +22,8 @@ struct GroupAdd {
 struct GroupRef {
     taginfo: InfoRef,
     grpinfo: InfoRef,
+    /// Only `groupListRemove` has it.
+    #[serde(default)]
     force: Flag,
 }
 

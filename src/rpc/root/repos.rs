@@ -4,7 +4,7 @@
 use crate::fault::{KojiError, KojiResult};
 use crate::repos::{self, REPO_EXPIRED, REPO_PROBLEM};
 use crate::rpc::CallCtx;
-use crate::rpc::args::{Flag, InfoRef};
+use crate::rpc::args::{Flag, InfoRef, IntArg};
 use crate::rpc::registry::Registry;
 use crate::tasks::{TaskSpec, make_task};
 use crate::xmlrpc::{Struct, Value};
@@ -28,13 +28,13 @@ struct TagRepos {
 
 #[derive(Deserialize)]
 struct RepoInfo {
-    repo_id: i32,
+    repo_id: IntArg,
     strict: Flag,
 }
 
 #[derive(Deserialize)]
 struct RepoId {
-    repo_id: i32,
+    repo_id: IntArg,
 }
 
 #[derive(Deserialize)]
@@ -53,7 +53,7 @@ struct NewRepo {
 }
 
 async fn repo_info(ctx: CallCtx, a: RepoInfo) -> KojiResult<Option<Struct>> {
-    repos::repo_info(&ctx.db().await?, a.repo_id, a.strict.0).await
+    repos::repo_info(&ctx.db().await?, a.repo_id.0, a.strict.0).await
 }
 
 async fn external_repo_list(ctx: CallCtx, a: ExternalList) -> KojiResult<Vec<Value>> {
@@ -72,6 +72,7 @@ async fn new_repo(ctx: CallCtx, a: NewRepo) -> KojiResult<i32> {
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
     let tag = crate::tags::get_strict(&tx, &a.tag, a.event).await?.config.name;
+    repos::ensure_repos_dir(&ctx.hub.config.koji_dir).await?;
     let mut kwargs = Struct::new();
     if let Some(e) = a.event {
         kwargs.insert("event".into(), Value::from(e));
@@ -114,16 +115,16 @@ async fn change_state(ctx: &CallCtx, repo_id: i32, state: Option<i32>) -> KojiRe
 }
 
 async fn repo_expire(ctx: CallCtx, a: RepoId) -> KojiResult<()> {
-    change_state(&ctx, a.repo_id, Some(REPO_EXPIRED)).await.map(|_| ())
+    change_state(&ctx, a.repo_id.0, Some(REPO_EXPIRED)).await.map(|_| ())
 }
 
 async fn repo_problem(ctx: CallCtx, a: RepoId) -> KojiResult<()> {
-    change_state(&ctx, a.repo_id, Some(REPO_PROBLEM)).await.map(|_| ())
+    change_state(&ctx, a.repo_id.0, Some(REPO_PROBLEM)).await.map(|_| ())
 }
 
 /// Marks the repo DELETED unless buildroots use it; returns how many do. As in Koji, the disk is left alone.
 async fn repo_delete(ctx: CallCtx, a: RepoId) -> KojiResult<usize> {
-    change_state(&ctx, a.repo_id, None).await
+    change_state(&ctx, a.repo_id.0, None).await
 }
 
 async fn get_repo(ctx: CallCtx, a: GetRepo) -> KojiResult<Option<Struct>> {
