@@ -146,8 +146,7 @@ start_kojid() {
         "${koji[@]}" add-host-to-channel "$BUILDER" createrepo >/dev/null
         mv "$DATA/kojid.password.new" "$DATA/kojid.password"
     fi
-    # Koji's repo queue makes <topdir>/repos; kojid refuses newRepo tasks without it.
-    mkdir -p "$DATA/koji/repos" "$DATA/kojid/work"
+    mkdir -p "$DATA/kojid/work"
     (
         umask 077
         cat >"$DATA/kojid.conf" <<EOF

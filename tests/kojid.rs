@@ -251,8 +251,6 @@ fn build_state(db: &DbInfo, nvr: &str) -> String {
 fn builds_end_to_end_with_two_builders() {
     let (db, hub) = setup(LIVENESS);
     let _hub_log = HubLog(&hub);
-    // Koji's repo queue makes <topdir>/repos before its first newRepo task; builders refuse newRepo without it.
-    std::fs::create_dir_all(hub.koji_dir().join("repos")).unwrap();
     let b1_host = add_host(&db, "b1", "x86_64", 4.0, &["default", "createrepo"]);
     add_host(&db, "b2", "x86_64", 4.0, &["default", "createrepo"]);
     let mut b1 = Kojid::start(&hub, "b1", "allowed_scms = *:/tmp/*:no:\n");
