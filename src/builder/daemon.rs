@@ -24,6 +24,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 
+/// How long a starting task waits for the hub to give it a session.
+const SUBSESSION_PATIENCE: Duration = Duration::from_secs(600);
+
 struct Running {
     weight: f64,
     shared: Arc<TaskShared>,
@@ -128,6 +131,7 @@ impl Daemon {
                     pause = Duration::from_millis(200);
                     // Offers of the lost stream are void; the hub offers again what is still ours to take.
                     self.offered.clear();
+                    self.free_orphans().await;
                     for r in self.running.values() {
                         r.shared.wake.notify_one();
                     }
@@ -215,6 +219,32 @@ impl Daemon {
             }
             FromHub::Error { message } => tracing::warn!(message, "hub error"),
             FromHub::Welcome { .. } => {}
+        }
+    }
+
+    /// Koji's `updateTasks` on (re)connect: tasks OPEN on the hub for this host that no runner here runs
+    /// (opened just before a crash, or the `Opened` was lost with the stream) are freed for a new run.
+    async fn free_orphans(&self) {
+        let open = match self.main.call("host.getHostTasks", vec![]).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "host.getHostTasks failed");
+                return;
+            }
+        };
+        let orphans: Vec<Value> = open
+            .as_array()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| t.as_struct()?.get("id")?.as_i64())
+            .filter(|id| !self.running.contains_key(&(*id as i32)))
+            .map(Value::Int)
+            .collect();
+        if !orphans.is_empty() {
+            tracing::info!(tasks = ?orphans, "freeing tasks open on the hub but not running here");
+            if let Err(e) = self.main.call("host.freeTasks", vec![Value::Array(orphans)]).await {
+                tracing::warn!(error = %e, "host.freeTasks failed");
+            }
         }
     }
 
@@ -310,10 +340,25 @@ struct Runner {
 }
 
 impl Runner {
+    /// The task's own session, riding out a hub restart like its other calls.
+    async fn subsession(&self) -> Result<HubClient, HubError> {
+        let mut pause = Duration::from_millis(250);
+        let start = std::time::Instant::now();
+        loop {
+            match self.main.subsession().await {
+                Err(HubError::Transport(_) | HubError::Http { .. }) if start.elapsed() < SUBSESSION_PATIENCE => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+                other => return other,
+            }
+        }
+    }
+
     async fn run(self) {
         let id = self.offer.id;
         let workdir = self.config.workdir.join(task_relpath(id));
-        let sub = match self.main.subsession().await {
+        let sub = match self.subsession().await {
             Ok(s) => Arc::new(s),
             Err(e) => {
                 tracing::error!(task = id, error = %e, "no subsession; freeing the task");

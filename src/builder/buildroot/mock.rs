@@ -115,6 +115,33 @@ impl MockConfigOpts {
     }
 }
 
+impl MockConfigOpts {
+    /// The tag's `mock.*` and `rpm.env.*` extra keys, as Koji's `_writeMockConfig` reads them.
+    pub fn apply_tag_extra(&mut self, extra: &crate::xmlrpc::Struct, target_arch: &str) {
+        use crate::xmlrpc::Value;
+        let text = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            _ => None,
+        };
+        for (key, v) in extra {
+            match key.as_str() {
+                "mock.forcearch" if v.truthy() => self.forcearch = Some(target_arch.to_owned()),
+                "mock.package_manager" => self.package_manager = text(v),
+                "mock.yum.module_hotfixes" => self.module_hotfixes = v.truthy(),
+                "mock.yum.best" => self.yum_best = v.as_i64().or_else(|| v.as_bool().map(i64::from)),
+                "mock.use_bootstrap" => self.use_bootstrap = Some(v.truthy()),
+                "mock.releasever" => self.releasever = text(v),
+                k => {
+                    if let (Some(name), Some(value)) = (k.strip_prefix("rpm.env."), text(v)) {
+                        self.tag_envvars.push((name.to_owned(), value));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The mock config text, byte for byte what Koji's `genMockConfig` produces for the same inputs.
 pub fn gen_mock_config(o: &MockConfigOpts) -> String {
     let repo_rel = format!("repos/{}/{}/{}", o.tag_name, o.repo_id, o.arch);
@@ -366,6 +393,25 @@ config_opts['macros']['%vendor'] = 'Koji'
 
 "#;
         assert_eq!(gen_mock_config(&o), expected);
+    }
+
+    #[test]
+    fn tag_extra_reaches_the_config() {
+        let mut o = MockConfigOpts::new("t-1-2", "x86_64", 2, "t");
+        let extra = [
+            ("mock.package_manager".to_string(), "dnf".into()),
+            ("mock.yum.module_hotfixes".to_string(), crate::xmlrpc::Value::Bool(true)),
+            ("rpm.env.LANG".to_string(), "C".into()),
+            ("mock.forcearch".to_string(), crate::xmlrpc::Value::Bool(true)),
+        ]
+        .into_iter()
+        .collect();
+        o.apply_tag_extra(&extra, "x86_64");
+        let text = gen_mock_config(&o);
+        assert!(text.contains("config_opts['package_manager'] = 'dnf'\n"), "{text}");
+        assert!(text.contains("config_opts['forcearch'] = 'x86_64'\n"), "{text}");
+        assert!(text.contains("module_hotfixes=1\\n"), "{text}");
+        assert!(text.ends_with("config_opts['environment']['LANG'] = 'C'\n\n"), "{text}");
     }
 
     #[test]

@@ -125,6 +125,9 @@ impl Buildroot {
                 o.distribution = ctx.config.distribution.clone();
                 o.mockhost = ctx.config.mockhost.clone();
                 o.tag_macros = tag_macros(&config);
+                if let Some(extra) = field(&config, "extra").and_then(Value::as_struct) {
+                    o.apply_tag_extra(extra, arch);
+                }
                 let text = mock::gen_mock_config(&o);
                 let io = |e: std::io::Error| TaskError::generic(format!("{}: {e}", root.config_path.display()));
                 std::fs::create_dir_all(root.config_path.parent().expect("a dir")).map_err(io)?;

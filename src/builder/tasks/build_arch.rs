@@ -5,6 +5,7 @@
 use crate::builder::arches::buildroot_arch;
 use crate::builder::buildroot::Buildroot;
 use crate::builder::task::{TaskArgs, TaskCtx, TaskError, TaskResult, field_str, strukt};
+use crate::rpms::file::{RpmFile, header_fields};
 use crate::xmlrpc::Value;
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub async fn handle(ctx: Arc<TaskCtx>, args: TaskArgs) -> TaskResult {
     if !pkg.ends_with(".src.rpm") {
         return Err(TaskError::build(format!("not a source package: {pkg}")));
     }
+    update_weight(&ctx, &srpm).await;
     let host = ctx.call("host.getHost", vec![]).await?;
     let config = ctx.call("getBuildConfig", vec![root.clone()]).await?;
     let br_arch =
@@ -47,6 +49,7 @@ pub async fn handle(ctx: Arc<TaskCtx>, args: TaskArgs) -> TaskResult {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if name.ends_with(".src.rpm") {
             if keep_srpm {
+                srpm_sanity_checks(&f)?;
                 srpms.push(Value::String(ctx.upload(&f, &name).await?));
             }
         } else {
@@ -64,4 +67,27 @@ pub async fn handle(ctx: Arc<TaskCtx>, args: TaskArgs) -> TaskResult {
         ("logs", Value::Array(logs)),
         ("brootid", Value::Int(broot.id)),
     ]))
+}
+
+/// Koji's `updateWeight`: a package that builds long weighs more (`1.5 + min(18, mean seconds / 4800)`).
+async fn update_weight(ctx: &TaskCtx, srpm: &std::path::Path) {
+    let Ok(header) = RpmFile::read(srpm) else { return };
+    let avg = ctx.call("getAverageBuildDuration", vec![header.name.into(), Value::Int(6)]).await;
+    if let Ok(Value::Double(secs)) = avg {
+        let weight = WEIGHT + (secs / 4800.0).min(18.0);
+        let _ = ctx.call("host.setTaskWeight", vec![Value::Int(ctx.id.into()), Value::Double(weight)]).await;
+    }
+}
+
+/// Koji's `srpm_sanity_checks`: the imported SRPM must carry the packager, vendor and distribution the build
+/// system set.
+fn srpm_sanity_checks(srpm: &std::path::Path) -> Result<(), TaskError> {
+    let names = ["packager", "vendor", "distribution"].map(str::to_owned);
+    let h = header_fields(srpm, Some(&names)).map_err(|e| TaskError::build(e.to_string()))?;
+    for tag in names {
+        if h.get(&tag).is_none_or(|v| v.is_nil() || v.as_str() == Some("")) {
+            return Err(TaskError::build(format!("The build system failed to set the {tag} tag")));
+        }
+    }
+    Ok(())
 }
