@@ -57,7 +57,13 @@ impl Daemon {
         let http = reqwest::Client::new();
         let mut main = HubClient::new(http.clone(), &config.server);
         let (Some(user), Some(password)) = (&config.user, &config.password) else {
-            anyhow::bail!("kojid.conf needs user and password (certificate login is not supported yet)");
+            if let Some(cert) = &config.cert {
+                anyhow::bail!(
+                    "cert = {}: certificate login is not supported yet; set user and password",
+                    cert.display()
+                );
+            }
+            anyhow::bail!("kojid.conf needs user and password");
         };
         let mut pause = Duration::from_millis(500);
         loop {
