@@ -53,6 +53,30 @@ pub struct SchedulerConfig {
     pub missed_heartbeats: u32,
 }
 
+/// Repo requests and the RepoManager (Koji's hub keys, plus kojira's lifetimes, which moved into the hub).
+#[derive(Debug, Clone)]
+pub struct RepoConfig {
+    /// `RepoLag`: how old a repo a request without `min_event` accepts.
+    pub lag: Duration,
+    /// `RepoLagWindow`: `RepoLag` is rounded down to it, so close requests share one `min_event`.
+    pub lag_window: Duration,
+    /// `MaxRepoTasks`: newRepo tasks running at once.
+    pub max_tasks: usize,
+    /// `RepoRetries`: new tasks for a request whose task failed, before the request is given up.
+    pub retries: i32,
+    /// `RequestCleanTime`: how long fulfilled or abandoned requests stay visible.
+    pub request_clean_time: Duration,
+    /// `RepoQueueUser`: owner of the newRepo tasks and automatic requests (created if missing).
+    pub queue_user: String,
+    /// `AllowNewRepo`: whether the legacy `newRepo` call may make a task directly.
+    pub allow_new_repo: bool,
+    /// `RepoAutoRegen` (koji-rs): keep the repos of build tags (and `repo.auto` tags) current on every change.
+    pub auto_regen: bool,
+    /// `ExpiredRepoLifetime` (kojira's `expired_repo_lifetime`): how long an EXPIRED or PROBLEM repo is kept
+    /// before it is deleted (unless a buildroot still uses it).
+    pub expired_lifetime: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct HubConfig {
     pub db: DbConfig,
@@ -83,6 +107,7 @@ pub struct HubConfig {
     pub scheduler: SchedulerConfig,
     /// Interval of push builders' heartbeats (`BuilderHeartbeat`, seconds).
     pub builder_heartbeat: Duration,
+    pub repos: RepoConfig,
     /// `[hub]` keys neither Koji nor koji-rs knows; the caller warns about them once logging is up.
     pub unknown_keys: Vec<String>,
 }
@@ -259,6 +284,23 @@ impl HubConfig {
                 missed_heartbeats: s.parse("MissedHeartbeats", 3, "expected a count")?,
             },
             builder_heartbeat: Duration::from_secs(s.parse::<u64>("BuilderHeartbeat", 5, "expected seconds")?.max(1)),
+            repos: RepoConfig {
+                lag: Duration::from_secs(s.parse("RepoLag", 3600, "expected seconds")?),
+                lag_window: Duration::from_secs(s.parse::<u64>("RepoLagWindow", 600, "expected seconds")?.max(1)),
+                max_tasks: s.parse("MaxRepoTasks", 10, "expected a number of tasks")?,
+                retries: s.parse("RepoRetries", 3, "expected a count")?,
+                request_clean_time: Duration::from_secs(
+                    60 * s.parse::<u64>("RequestCleanTime", 1440, "expected a number of minutes")?,
+                ),
+                queue_user: s.string("RepoQueueUser").unwrap_or_else(|| "kojira".into()),
+                allow_new_repo: s.boolean("AllowNewRepo", false)?,
+                auto_regen: s.boolean("RepoAutoRegen", true)?,
+                expired_lifetime: Duration::from_secs(s.parse(
+                    "ExpiredRepoLifetime",
+                    7 * 24 * 3600,
+                    "expected seconds",
+                )?),
+            },
             unknown_keys: vec![],
         })
     }
@@ -338,6 +380,15 @@ const KNOWN_KEYS: &[&str] = &[
     "missedheartbeats",
     "builderheartbeat",
     "runinterval",
+    "repolag",
+    "repolagwindow",
+    "maxrepotasks",
+    "reporetries",
+    "requestcleantime",
+    "repoqueueuser",
+    "allownewrepo",
+    "repoautoregen",
+    "expiredrepolifetime",
 ];
 
 #[cfg(test)]

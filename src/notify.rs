@@ -1,9 +1,11 @@
 //! The hub's PostgreSQL listener: one dedicated connection per hub process that LISTENs on `koji_task`,
-//! `koji_host` and `koji_builder` and forwards each notification to the actor that owns it. Notifications arrive
+//! `koji_host`, `koji_builder`, `koji_tag` and `koji_repo` and forwards each notification to the actor that
+//! owns it. Notifications arrive
 //! only after the writing transaction commits. They are hints: after any reconnect the scheduler rebuilds
 //! from the tables, since notifications are lost while nobody listens.
 
 use crate::actors::host_registry::{Deliver, HostRegistry};
+use crate::actors::repo_manager::{self, RepoChanged, RepoManager, TagChanged, TaskChanged};
 use crate::actors::supervisor::Slot;
 use crate::actors::task_scheduler::{HostChanged, Reconcile, Rescan, TaskScheduler};
 use crate::protocol::ToBuilder;
@@ -11,11 +13,19 @@ use futures_util::StreamExt;
 use std::time::Duration;
 use tokio_postgres::AsyncMessage;
 
-pub fn spawn_listener(pg: tokio_postgres::Config, scheduler: Slot<TaskScheduler>, registry: Slot<HostRegistry>) {
+/// The actors the listener feeds.
+#[derive(Clone)]
+pub struct Listeners {
+    pub scheduler: Slot<TaskScheduler>,
+    pub registry: Slot<HostRegistry>,
+    pub repos: Slot<RepoManager>,
+}
+
+pub fn spawn_listener(pg: tokio_postgres::Config, to: Listeners) {
     actix_rt::spawn(async move {
         let mut first = true;
         loop {
-            match listen(&pg, &scheduler, &registry, first).await {
+            match listen(&pg, &to, first).await {
                 Ok(()) => tracing::warn!("notification listener connection ended; reconnecting"),
                 Err(e) => tracing::warn!(error = %e, "notification listener failed; reconnecting"),
             }
@@ -25,12 +35,8 @@ pub fn spawn_listener(pg: tokio_postgres::Config, scheduler: Slot<TaskScheduler>
     });
 }
 
-async fn listen(
-    pg: &tokio_postgres::Config,
-    scheduler: &Slot<TaskScheduler>,
-    registry: &Slot<HostRegistry>,
-    first: bool,
-) -> Result<(), tokio_postgres::Error> {
+async fn listen(pg: &tokio_postgres::Config, to: &Listeners, first: bool) -> Result<(), tokio_postgres::Error> {
+    let Listeners { scheduler, registry, repos } = to;
     let (client, mut conn) = pg.connect(tokio_postgres::NoTls).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let driver = actix_rt::spawn(async move {
@@ -50,15 +56,19 @@ async fn listen(
             }
         }
     });
-    client.batch_execute("LISTEN koji_task; LISTEN koji_host; LISTEN koji_builder").await?;
+    client
+        .batch_execute("LISTEN koji_task; LISTEN koji_host; LISTEN koji_builder; LISTEN koji_tag; LISTEN koji_repo")
+        .await?;
     if !first {
         scheduler.get().do_send(Rescan);
+        repos.get().do_send(repo_manager::Rescan);
     }
     while let Some(n) = rx.recv().await {
         match n.channel() {
             "koji_task" => {
                 if let Ok(id) = n.payload().parse() {
                     scheduler.get().do_send(Reconcile(vec![id]));
+                    repos.get().do_send(TaskChanged(id));
                 }
             }
             "koji_host" => {
@@ -74,6 +84,15 @@ async fn listen(
                 if let Some((host, message)) = ToBuilder::from_notification(n.payload()) {
                     registry.get().do_send(Deliver { host, message });
                 }
+            }
+            "koji_tag" => {
+                if let Ok(id) = n.payload().parse() {
+                    repos.get().do_send(TagChanged(id));
+                }
+            }
+            "koji_repo" => {
+                let request = n.payload().strip_prefix("request:").and_then(|id| id.parse().ok());
+                repos.get().do_send(RepoChanged { request });
             }
             _ => {}
         }

@@ -25,6 +25,11 @@ impl<'a> PathInfo<'a> {
         self.volume_dir(volume).join("packages").join(name).join(version).join(release)
     }
 
+    /// A tag's repo: `repos/<tag>/<repo id>` (`latest` beside the ids points at the newest default one).
+    pub fn repo_dir(&self, tag: &str, repo: &str) -> PathBuf {
+        self.top.join("repos").join(tag).join(repo)
+    }
+
     /// Where uploads land: `work/` on the volume.
     pub fn work_dir(&self, volume: &str) -> PathBuf {
         self.volume_dir(volume).join("work")

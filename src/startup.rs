@@ -1,6 +1,7 @@
 //! Wires the hub: pool, actor tree, HTTP(S) server with optional client-certificate TLS.
 
 use crate::actors::host_registry::{HostRegistry, Liveness};
+use crate::actors::repo_manager::RepoManager;
 use crate::actors::session_registry::{FlushNow, SessionRegistry};
 use crate::actors::supervisor::HubSupervisor;
 use crate::actors::task_scheduler::TaskScheduler;
@@ -100,8 +101,14 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
             HostRegistry::new(pool.clone(), liveness).start()
         })
     };
+    let repos = {
+        let (pool, pg, cfg) = (db::make_pool(&config, 2)?, pg.clone(), Arc::new(config.clone()));
+        supervisor.supervise(move || RepoManager::new(pool.clone(), pg.clone(), cfg.clone()).start())
+    };
     supervisor.start();
-    crate::notify::spawn_listener(pg, scheduler.clone(), hosts.clone());
+    let listeners =
+        crate::notify::Listeners { scheduler: scheduler.clone(), registry: hosts.clone(), repos: repos.clone() };
+    crate::notify::spawn_listener(pg, listeners);
 
     let hub = Arc::new(Hub {
         config: config.clone(),
@@ -109,6 +116,7 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         sessions: sessions.clone(),
         scheduler,
         hosts,
+        repos,
         registry: rpc::build_registry(),
         user_name_re,
         name_internal_re,

@@ -4,13 +4,16 @@
 //! ```text
 //! HubSupervisor ─┬─ SessionRegistry   sessions: validation in memory, coalesced writes
 //!                ├─ TaskScheduler     placement (leader only), batched durable assignments
+//!                ├─ RepoManager       repo requests, regens, expiry (leader only); repo.waitRequest wake-ups
 //!                └─ HostRegistry      live builder state, heartbeats, push connections
 //!                     └─ BuilderSession (one per connected push builder, not supervised: it ends with its stream)
-//! notify::spawn_listener  LISTEN koji_task/koji_host/koji_builder → TaskScheduler / HostRegistry
+//! notify::spawn_listener  LISTEN koji_task/koji_host/koji_builder → TaskScheduler / HostRegistry,
+//!                         koji_tag/koji_repo (and koji_task) → RepoManager
 //! ```
 
 pub mod builder_session;
 pub mod host_registry;
+pub mod repo_manager;
 pub mod session_registry;
 pub mod supervisor;
 pub mod task_scheduler;

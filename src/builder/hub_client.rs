@@ -88,7 +88,40 @@ impl HubClient {
     /// Calls `method`; a fault comes back as [`HubError::Fault`].
     pub async fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, HubError> {
         let body = xmlrpc::encode_call(method, &params);
-        let mut request = self.http.post(&self.url).header("Content-Type", "text/xml").body(body);
+        self.send_in_session(self.http.post(&self.url).header("Content-Type", "text/xml").body(body)).await
+    }
+
+    /// As [`HubClient::call`], but a call that got no answer (connection refused or reset, a proxy's 5xx, as
+    /// while the hub restarts) is sent again, with growing pauses, for about `patience`. A fault is final.
+    pub async fn call_retry(
+        &self,
+        method: &str,
+        params: Vec<Value>,
+        patience: std::time::Duration,
+    ) -> Result<Value, HubError> {
+        let start = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(250);
+        loop {
+            match self.call(method, params.clone()).await {
+                Err(e @ (HubError::Transport(_) | HubError::Http { .. })) if start.elapsed() < patience => {
+                    tracing::warn!(method, error = %e, "hub unreachable; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One chunk of Koji's fast upload: a raw POST to the XML-RPC URL with `query` (`filename=…&filepath=…
+    /// &fileverify=adler32&offset=…`), answered with `{size, fileverify, offset, hexdigest}`.
+    pub async fn raw_upload(&self, query: &str, chunk: Vec<u8>) -> Result<Value, HubError> {
+        let url = format!("{}?{query}", self.url);
+        self.send_in_session(self.http.post(url).header("Content-Type", "application/octet-stream").body(chunk)).await
+    }
+
+    /// Sends a request with the session headers and the next callnum.
+    async fn send_in_session(&self, mut request: reqwest::RequestBuilder) -> Result<Value, HubError> {
         let mut callnum = None;
         if let Some(s) = &self.session {
             let guard = self.callnum.lock().await;

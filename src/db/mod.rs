@@ -10,6 +10,7 @@ pub mod hosts_live;
 pub mod migrate;
 pub mod perms;
 pub mod query;
+pub mod repos;
 pub mod rpms;
 pub mod scheduler;
 pub mod sessions;

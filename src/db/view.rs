@@ -14,7 +14,7 @@ pub struct View {
     pub default_order: &'static str,
 }
 
-const OPS: &[&str] = &["=", "!=", "<", ">", "<=", ">=", "IN", "NOT IN", "IS", "IS NOT"];
+const OPS: &[&str] = &["=", "!=", "<", ">", "<=", ">=", "IN", "NOT IN", "IS", "IS NOT", "@>", "<@"];
 
 fn add_clause(view: &View, q: &mut Select, clause: &Value) -> KojiResult<()> {
     let parts = clause.as_array().ok_or_else(|| KojiError::param("each clause must be a list"))?;
@@ -40,6 +40,9 @@ fn add_clause(view: &View, q: &mut Select, clause: &Value) -> KojiResult<()> {
             let texts: Vec<String> = items.iter().map(value_text).collect::<KojiResult<_>>()?;
             let not = if op == "NOT IN" { "NOT " } else { "" };
             q.filter(&format!("{not}({expr})::text = ANY($?)"), texts)
+        }
+        (Value::Struct(_), "=" | "!=" | "@>" | "<@") => {
+            q.filter(&format!("({expr})::jsonb {op} $?::jsonb"), crate::db::value_to_json(value))
         }
         (Value::Int(i), _) => q.filter(&format!("{expr} {op} $?::int8"), *i),
         (Value::Double(d), _) => q.filter(&format!("{expr} {op} $?::float8"), *d),
@@ -67,7 +70,9 @@ pub async fn query(
     fields: Option<Vec<String>>,
     opts: Option<QueryOpts>,
 ) -> KojiResult<Value> {
+    // `*` and `**` (QueryView's "all fields", with and without joins) are every field here.
     let wanted: Vec<&str> = match &fields {
+        Some(f) if f.iter().any(|f| f == "*" || f == "**") => view.fields.iter().map(|(n, _)| *n).collect(),
         Some(f) => f.iter().map(String::as_str).collect(),
         None => view.default_fields.to_vec(),
     };

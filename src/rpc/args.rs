@@ -178,3 +178,24 @@ mod tests {
         );
     }
 }
+
+/// An integer given as a number or as its decimal text, as Koji's `convert_value(x, cast=int)` accepts (the CLI
+/// passes some ids straight from its command line, e.g. `repoinfo 4`, `wait-repo-request 7`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntArg(pub i32);
+
+impl<'de> Deserialize<'de> for IntArg {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Int(i64),
+            Text(String),
+        }
+        let n = match Given::deserialize(d)? {
+            Given::Int(n) => n,
+            Given::Text(s) => s.trim().parse().map_err(|_| de::Error::custom(format!("invalid integer: {s:?}")))?,
+        };
+        i32::try_from(n).map(IntArg).map_err(|_| de::Error::custom(format!("integer out of range: {n}")))
+    }
+}

@@ -6,11 +6,14 @@ pub mod args;
 pub mod auth;
 pub mod host;
 pub mod host_build;
+pub mod host_repos;
 pub mod http;
 pub mod registry;
+pub mod repo;
 pub mod root;
 
 use crate::actors::host_registry::HostRegistry;
+use crate::actors::repo_manager::RepoManager;
 use crate::actors::session_registry::{AuthSession, SessionAuth, SessionRegistry};
 use crate::actors::supervisor::Slot;
 use crate::actors::task_scheduler::TaskScheduler;
@@ -35,6 +38,7 @@ pub struct Hub {
     pub sessions: Slot<SessionRegistry>,
     pub scheduler: Slot<TaskScheduler>,
     pub hosts: Slot<HostRegistry>,
+    pub repos: Slot<RepoManager>,
     pub registry: Registry,
     pub user_name_re: regex::Regex,
     /// `RegexNameInternal`, anchored at the start as Python's `re.match`; None when the setting is empty.
@@ -216,5 +220,7 @@ pub fn build_registry() -> Registry {
     auth::register(&mut r);
     host::register(&mut r);
     host_build::register(&mut r);
+    host_repos::register(&mut r);
+    repo::register(&mut r);
     r
 }

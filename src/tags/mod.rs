@@ -3,6 +3,7 @@
 //! the newest change event (repo freshness) in `last_change`.
 
 pub mod edit;
+pub mod group_edit;
 pub mod groups;
 pub mod inheritance;
 pub mod last_change;

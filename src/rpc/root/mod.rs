@@ -4,6 +4,7 @@ pub mod build_tasks;
 pub mod buildroots;
 pub mod builds;
 pub mod channels;
+pub mod groups;
 pub mod history;
 pub mod hosts;
 pub mod imports;
@@ -26,6 +27,7 @@ pub fn register(r: &mut Registry) {
     buildroots::register(r);
     builds::register(r);
     channels::register(r);
+    groups::register(r);
     history::register(r);
     hosts::register(r);
     imports::register(r);
