@@ -6,6 +6,7 @@ pub mod args;
 pub mod auth;
 pub mod host;
 pub mod http;
+pub mod local;
 pub mod registry;
 pub mod root;
 
