@@ -14,6 +14,7 @@ pub mod fault;
 pub mod files;
 pub mod history;
 pub mod hosts;
+pub mod live;
 pub mod lookup;
 pub mod metrics;
 pub mod notify;

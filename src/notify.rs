@@ -1,21 +1,28 @@
 //! The hub's PostgreSQL listener: one dedicated connection per hub process that LISTENs on `koji_task`,
-//! `koji_host` and `koji_builder` and forwards each notification to the actor that owns it. Notifications arrive
+//! `koji_host`, `koji_builder` and `koji_task_output` and forwards each notification to the actor that owns it
+//! (task changes and output also to the live feed of the web UI's watchers). Notifications arrive
 //! only after the writing transaction commits. They are hints: after any reconnect the scheduler rebuilds
 //! from the tables, since notifications are lost while nobody listens.
 
 use crate::actors::host_registry::{Deliver, HostRegistry};
 use crate::actors::supervisor::Slot;
 use crate::actors::task_scheduler::{HostChanged, Reconcile, Rescan, TaskScheduler};
+use crate::live::{LiveEvent, LiveFeed};
 use crate::protocol::ToBuilder;
 use futures_util::StreamExt;
 use std::time::Duration;
 use tokio_postgres::AsyncMessage;
 
-pub fn spawn_listener(pg: tokio_postgres::Config, scheduler: Slot<TaskScheduler>, registry: Slot<HostRegistry>) {
+pub fn spawn_listener(
+    pg: tokio_postgres::Config,
+    scheduler: Slot<TaskScheduler>,
+    registry: Slot<HostRegistry>,
+    live: LiveFeed,
+) {
     actix_rt::spawn(async move {
         let mut first = true;
         loop {
-            match listen(&pg, &scheduler, &registry, first).await {
+            match listen(&pg, &scheduler, &registry, &live, first).await {
                 Ok(()) => tracing::warn!("notification listener connection ended; reconnecting"),
                 Err(e) => tracing::warn!(error = %e, "notification listener failed; reconnecting"),
             }
@@ -29,6 +36,7 @@ async fn listen(
     pg: &tokio_postgres::Config,
     scheduler: &Slot<TaskScheduler>,
     registry: &Slot<HostRegistry>,
+    live: &LiveFeed,
     first: bool,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut conn) = pg.connect(tokio_postgres::NoTls).await?;
@@ -50,7 +58,7 @@ async fn listen(
             }
         }
     });
-    client.batch_execute("LISTEN koji_task; LISTEN koji_host; LISTEN koji_builder").await?;
+    client.batch_execute("LISTEN koji_task; LISTEN koji_host; LISTEN koji_builder; LISTEN koji_task_output").await?;
     if !first {
         scheduler.get().do_send(Rescan);
     }
@@ -59,6 +67,7 @@ async fn listen(
             "koji_task" => {
                 if let Ok(id) = n.payload().parse() {
                     scheduler.get().do_send(Reconcile(vec![id]));
+                    live.publish(LiveEvent::Task(id));
                 }
             }
             "koji_host" => {
@@ -69,6 +78,11 @@ async fn listen(
             "koji_builder" => {
                 if let Some((host, message)) = ToBuilder::from_notification(n.payload()) {
                     registry.get().do_send(Deliver { host, message });
+                }
+            }
+            "koji_task_output" => {
+                if let Ok(id) = n.payload().parse() {
+                    live.publish(LiveEvent::Output(id));
                 }
             }
             _ => {}

@@ -101,7 +101,8 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         })
     };
     supervisor.start();
-    crate::notify::spawn_listener(pg, scheduler.clone(), hosts.clone());
+    let live = crate::live::LiveFeed::default();
+    crate::notify::spawn_listener(pg, scheduler.clone(), hosts.clone(), live.clone());
 
     let hub = Arc::new(Hub {
         config: config.clone(),
@@ -112,6 +113,7 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         registry: rpc::build_registry(),
         user_name_re,
         name_internal_re,
+        live,
     });
     let app_hub = hub.clone();
     let server = HttpServer::new(move || {

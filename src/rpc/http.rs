@@ -187,7 +187,12 @@ async fn receive_chunk(req: &HttpRequest, hub: Arc<Hub>, mut payload: web::Paylo
         let chunk = chunk.map_err(|e| KojiError::generic(format!("error reading upload: {e}")))?;
         upload.write(chunk.to_vec()).await?;
     }
-    Ok(xmlrpc::Value::Struct(upload.finish().await?))
+    let task = upload.task;
+    let answer = upload.finish().await?;
+    if let Some(task) = task {
+        crate::live::announce_output(&ctx, task).await;
+    }
+    Ok(xmlrpc::Value::Struct(answer))
 }
 
 /// `Koji-Session-Id`/`-Key`/`-Callnum` headers, or the legacy query-string form unless `DisableURLSessions`.
