@@ -116,12 +116,14 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         live,
     });
     let app_hub = hub.clone();
+    let web_ui = crate::web::WebState { api: Arc::new(crate::web::api::InProcess(hub.clone())) };
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::from(app_hub.clone()))
             .app_data(metrics.clone())
             .wrap(middleware::Compress::default())
             .configure(rpc::http::configure)
+            .configure(|cfg| crate::web::configure(cfg, web_ui.clone()))
             .route("/metrics", web::get().to(metrics::endpoint))
     })
     .workers(config.workers)

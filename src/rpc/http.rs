@@ -150,8 +150,11 @@ async fn xmlrpc_endpoint(req: HttpRequest, payload: web::Payload, hub: web::Data
 
 /// The call context of one request: its session headers, peer and certificate (see [`local::context`]).
 async fn request_context(req: &HttpRequest, hub: Arc<Hub>, method: &str) -> KojiResult<CallCtx> {
-    let creds = SessionHeaders::from_request(req, hub.config.disable_url_sessions)?
-        .map(|c| Credentials { id: c.id, key: c.key, callnum: c.callnum });
+    let creds = SessionHeaders::from_request(req, hub.config.disable_url_sessions)?.map(|c| Credentials {
+        id: c.id,
+        key: c.key,
+        callnum: c.callnum,
+    });
     let caller = Caller {
         creds,
         peer_ip: req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into()),

@@ -22,6 +22,7 @@ pub struct Credentials {
 }
 
 /// Where a call comes from: the session, the peer and its verified client certificate.
+#[derive(Clone)]
 pub struct Caller {
     pub creds: Option<Credentials>,
     pub peer_ip: String,
