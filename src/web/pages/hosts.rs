@@ -167,8 +167,9 @@ fn totals(hosts: &[&Value]) -> (f64, f64, usize, usize) {
     };
     let b = |h: &Value, k: &str| h.as_struct().and_then(|h| h.get(k)).is_some_and(Value::truthy);
     let enabled: Vec<&&Value> = hosts.iter().filter(|h| b(h, "enabled")).collect();
-    let capacity = enabled.iter().map(|h| f(h, "capacity")).sum();
-    let load = enabled.iter().map(|h| f(h, "task_load")).sum();
+    // Folded from +0.0: an empty `sum()` of floats is -0.0, shown as "-0.0".
+    let capacity = enabled.iter().fold(0.0, |acc, h| acc + f(h, "capacity"));
+    let load = enabled.iter().fold(0.0, |acc, h| acc + f(h, "task_load"));
     let ready = enabled.iter().filter(|h| b(h, "ready")).count();
     (capacity, load, enabled.len(), ready)
 }

@@ -1,8 +1,9 @@
 // koji-rs web UI: live updates over server-sent events (no polling), and the cluster health chart.
 "use strict";
 
-// Re-reads the current page and swaps in the named regions, keeping everything else (e.g. streaming logs).
-function refresher(ids) {
+// Re-reads the current page and swaps in the named regions, keeping everything else (e.g. streaming logs);
+// changes within `delay` ms share one re-read, so a busy farm costs a viewer at most one page per `delay`.
+function refresher(ids, delay) {
   let timer = null;
   return function () {
     if (timer) return;
@@ -16,13 +17,13 @@ function refresher(ids) {
           if (fresh && old) old.innerHTML = fresh.innerHTML;
         }
       } catch (e) { /* the next event retries */ }
-    }, 300);
+    }, delay);
   };
 }
 
 function followTask(root) {
   const id = root.dataset.liveTask;
-  const refresh = refresher(["summary", "actions", "children", "output", "resultbox"]);
+  const refresh = refresher(["summary", "actions", "children", "output", "resultbox"], 300);
   const logs = document.getElementById("logs");
   const source = new EventSource("/koji/events?taskID=" + encodeURIComponent(id));
   source.addEventListener("state", function (ev) {
@@ -51,7 +52,7 @@ function followTask(root) {
 }
 
 function followLists(regions) {
-  const refresh = refresher(regions.map(r => r.id).filter(Boolean));
+  const refresh = refresher(regions.map(r => r.id).filter(Boolean), 1000);
   const source = new EventSource("/koji/events");
   source.addEventListener("task", refresh);
 }
