@@ -11,10 +11,11 @@ use koji_rs::xmlrpc::{self, Value};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::certs::TestCerts;
 use support::cli::KojiCli;
 use support::fleet::{ADMIN_PW, add_host, make_task, setup, task_field, wait_for};
-use support::hub::{Hub, http_raw};
-use support::pg::DbInfo;
+use support::hub::{Hub, HubOptions, http_raw};
+use support::pg::{DbInfo, PgCluster};
 use support::rpc::Rpc;
 use support::{TempDir, free_port};
 
@@ -446,4 +447,32 @@ fn a_separate_koji_web_serves_the_same_pages_over_xmlrpc() {
     browser.wait_text("#taskstate", "FREE");
     admin.ok("cancelTask", vec![Value::Int(t)]);
     browser.wait_text("#taskstate", "CANCELED");
+}
+
+#[test]
+fn a_client_certificate_logs_in_over_https() {
+    let dir = TempDir::new("certs");
+    let certs = TestCerts::generate(dir.path());
+    let db = PgCluster::shared().create_database();
+    let hub = Hub::start(&db, HubOptions { tls: Some(&certs), ..Default::default() });
+    hub.create_user("kojiadmin", ADMIN_PW, true);
+    let script = r#"
+import os, requests
+s = requests.Session()
+s.cert = os.environ['KOJI_CERT']
+s.verify = os.environ['KOJI_SERVERCA']
+base = os.environ['KOJI_URL'].rsplit('/kojihub', 1)[0]
+r = s.get(base + '/koji/login?page=/koji/tasks', allow_redirects=False)
+print(r.status_code, r.headers.get('location'), 'secure' if 'Secure' in r.headers.get('set-cookie', '') else 'plain')
+r = s.get(base + '/koji/index')
+print('whoami kojiadmin' if '>kojiadmin</a>' in r.text else r.text)
+"#;
+    let out = KojiCli::ssl(&hub, &certs, &certs.client("kojiadmin")).python(script);
+    out.assert_success();
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        ["303 /koji/tasks secure", "whoami kojiadmin"],
+        "{}",
+        out.stderr
+    );
 }

@@ -30,38 +30,36 @@ INSERT INTO package (name) SELECT 'pkg' || i FROM generate_series(1, greatest(:b
 CREATE TEMP TABLE gen_parent AS
 SELECT i, (SELECT count(*) FROM package) AS npkg, :tasks / 3 AS n FROM generate_series(1, :tasks / 3) i;
 
-CREATE TEMP TABLE gen_tree (i INTEGER, id INTEGER);
-WITH t AS (
-    INSERT INTO task (state, create_time, start_time, completion_time, channel_id, host_id, owner, method, request,
-                      result, arch, priority, weight)
-    SELECT CASE WHEN i > n - 20 THEN 1 WHEN i % 25 = 0 THEN 5 ELSE 2 END,
-           now() - (n - i) * interval '1 minute',
-           now() - (n - i) * interval '1 minute' + interval '5 seconds',
-           CASE WHEN i > n - 20 THEN NULL ELSE now() - (n - i) * interval '1 minute' + interval '20 minutes' END,
-           (SELECT id FROM channels WHERE name = 'default'),
-           (SELECT min(id) FROM host WHERE name LIKE 'builder%') + i % :hosts,
-           (SELECT min(id) FROM users WHERE name LIKE 'packager%') + i % 50,
-           'build',
-           '<?xml version=''1.0''?><methodCall><methodName>build</methodName><params><param><value><string>'
-               || 'git+https://src.example.org/rpms/pkg' || (1 + i % npkg) || '.git#' || md5(i::text)
-               || '</string></value></param><param><value><string>f40-candidate</string></value></param>'
-               || '</params></methodCall>',
-           CASE WHEN i > n - 20 THEN NULL WHEN i % 25 = 0 THEN
-               '<?xml version=''1.0''?><methodResponse><fault><value><struct><member><name>faultCode</name>'
-               || '<value><int>1005</int></value></member><member><name>faultString</name><value><string>'
-               || 'BuildError: error building package (arch x86_64), mock exited with status 1'
-               || '</string></value></member></struct></value></fault></methodResponse>'
-           ELSE '<?xml version=''1.0''?><methodResponse><params><param><value><nil/></value></param></params>'
-               || '</methodResponse>' END,
-           'noarch', 20, 0.2
-    FROM gen_parent ORDER BY i
-    RETURNING id, create_time
-)
-INSERT INTO gen_tree SELECT row_number() OVER (ORDER BY id), id FROM t;
+-- Ids are laid out as a hub hands them out: each parent followed by its two children.
+CREATE TEMP TABLE gen_tree AS
+SELECT i, (SELECT coalesce(max(id), 0) FROM task) + 3 * (i - 1) + 1 AS id FROM gen_parent;
+INSERT INTO task (id, state, create_time, start_time, completion_time, channel_id, host_id, owner, method, request,
+                  result, arch, priority, weight)
+SELECT g.id, CASE WHEN p.i > n - 20 THEN 1 WHEN p.i % 25 = 0 THEN 5 ELSE 2 END,
+       now() - (n - p.i) * interval '1 minute',
+       now() - (n - p.i) * interval '1 minute' + interval '5 seconds',
+       CASE WHEN p.i > n - 20 THEN NULL ELSE now() - (n - p.i) * interval '1 minute' + interval '20 minutes' END,
+       (SELECT id FROM channels WHERE name = 'default'),
+       (SELECT min(id) FROM host WHERE name LIKE 'builder%') + p.i % :hosts,
+       (SELECT min(id) FROM users WHERE name LIKE 'packager%') + p.i % 50,
+       'build',
+       '<?xml version=''1.0''?><methodCall><methodName>build</methodName><params><param><value><string>'
+           || 'git+https://src.example.org/rpms/pkg' || (1 + p.i % npkg) || '.git#' || md5(p.i::text)
+           || '</string></value></param><param><value><string>f40-candidate</string></value></param>'
+           || '</params></methodCall>',
+       CASE WHEN p.i > n - 20 THEN NULL WHEN p.i % 25 = 0 THEN
+           '<?xml version=''1.0''?><methodResponse><fault><value><struct><member><name>faultCode</name>'
+           || '<value><int>1005</int></value></member><member><name>faultString</name><value><string>'
+           || 'BuildError: error building package (arch x86_64), mock exited with status 1'
+           || '</string></value></member></struct></value></fault></methodResponse>'
+       ELSE '<?xml version=''1.0''?><methodResponse><params><param><value><nil/></value></param></params>'
+           || '</methodResponse>' END,
+       'noarch', 20, 0.2
+FROM gen_parent p JOIN gen_tree g USING (i);
 
-INSERT INTO task (state, create_time, start_time, completion_time, channel_id, host_id, parent, owner, method,
+INSERT INTO task (id, state, create_time, start_time, completion_time, channel_id, host_id, parent, owner, method,
                   request, result, arch, priority, weight)
-SELECT CASE WHEN p.state = 1 THEN (CASE WHEN a.k = 1 THEN 1 ELSE 0 END) ELSE p.state END,
+SELECT p.id + a.k, CASE WHEN p.state = 1 THEN (CASE WHEN a.k = 1 THEN 1 ELSE 0 END) ELSE p.state END,
        p.create_time + interval '10 seconds', p.start_time + interval '10 seconds',
        p.completion_time - interval '1 minute', p.channel_id,
        CASE WHEN p.state = 1 AND a.k = 2 THEN NULL ELSE p.host_id END,
@@ -72,6 +70,7 @@ SELECT CASE WHEN p.state = 1 THEN (CASE WHEN a.k = 1 THEN 1 ELSE 0 END) ELSE p.s
        p.result, a.arch, 19, 1.5
 FROM gen_tree g JOIN task p ON p.id = g.id
 CROSS JOIN (VALUES (1, 'x86_64'), (2, 'aarch64')) AS a (k, arch);
+SELECT setval('task_id_seq', (SELECT max(id) FROM task));
 
 -- Builds of the oldest CLOSED build tasks, spread over the packages.
 INSERT INTO build (volume_id, pkg_id, version, release, epoch, state, task_id, owner, start_time, completion_time)
@@ -81,4 +80,4 @@ FROM gen_tree g JOIN task t ON t.id = g.id, (SELECT count(*) AS n FROM package) 
 WHERE t.state = 2 ORDER BY g.i LIMIT :builds;
 
 COMMIT;
-ANALYZE;
+ANALYZE task; ANALYZE build; ANALYZE package; ANALYZE users; ANALYZE host; ANALYZE host_config; ANALYZE host_channels;

@@ -16,6 +16,12 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "0001_core", sql: include_str!("../../sql/0001_core.sql"), koji_baseline: true },
     Migration { version: 2, name: "0002_seed", sql: include_str!("../../sql/0002_seed.sql"), koji_baseline: true },
+    Migration {
+        version: 3,
+        name: "0003_task_completion_index",
+        sql: include_str!("../../sql/0003_task_completion_index.sql"),
+        koji_baseline: false,
+    },
 ];
 
 /// Arbitrary constant shared by every koji-rs hub for the migration lock.

@@ -13,6 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use base64::Engine;
 use futures_util::StreamExt as _;
 use minijinja::context;
+use std::collections::BTreeMap;
 
 /// The methods offered in the filter (kojiweb's `_TASKS`); any other method name may still be typed in a URL.
 const METHODS: &[&str] = &[
@@ -107,26 +108,41 @@ pub async fn tasks(p: Page) -> KojiResult<View> {
     ))
 }
 
-/// Each top-level task with its whole tree below (`children`, recursively).
+/// Each top-level task with its whole tree below (`children`, recursively), read a level at a time: one
+/// `listTasks(parent=[ids])` per generation rather than a `getTaskDescendents` per task.
 async fn with_descendants(p: &Page, rows: Value) -> KojiResult<Value> {
     let Value::Array(rows) = rows else { return Ok(rows) };
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id = int_field(&row, "id").unwrap_or(0);
-        let tree = p.call("getTaskDescendents", vec![id.into()]).await?;
-        out.push(nest(row, tree.as_struct().unwrap_or(&Struct::new())));
+    let mut by_parent: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
+    let mut level: Vec<Value> = rows.iter().filter_map(|r| int_field(r, "id")).map(Value::from).collect();
+    while !level.is_empty() {
+        let mut opts = Struct::new();
+        opts.insert("parent".into(), Value::Array(level));
+        let mut order = Struct::new();
+        order.insert("order".into(), "id".into());
+        let children = p.call("listTasks", vec![Value::Struct(opts), Value::Struct(order)]).await?;
+        level = vec![];
+        for child in children.as_array().unwrap_or(&[]) {
+            level.extend(int_field(child, "id").map(Value::from));
+            by_parent.entry(int_field(child, "parent").unwrap_or(0)).or_default().push(child.clone());
+        }
     }
-    Ok(Value::Array(out))
+    Ok(Value::Array(rows.into_iter().map(|r| nest(r, &by_parent)).collect()))
 }
 
-/// `getTaskDescendents`' flat map (`{"id": [children]}`) as a tree under `task`.
-fn nest(task: Value, tree: &Struct) -> Value {
+/// `task` with its `children`, recursively, from the children of each task by parent id.
+fn nest(task: Value, by_parent: &BTreeMap<i64, Vec<Value>>) -> Value {
     let Value::Struct(mut task) = task else { return task };
-    let id = task.get("id").and_then(Value::as_i64).unwrap_or(0).to_string();
-    let children = tree.get(&id).and_then(Value::as_array).unwrap_or(&[]);
-    let nested = children.iter().map(|c| nest(c.clone(), tree)).collect();
+    let id = task.get("id").and_then(Value::as_i64).unwrap_or(0);
+    let children = by_parent.get(&id).map_or(&[][..], Vec::as_slice);
+    let nested = children.iter().map(|c| nest(c.clone(), by_parent)).collect();
     task.insert("children".into(), Value::Array(nested));
     Value::Struct(task)
+}
+
+/// `getTaskDescendents`' map (`{"id": [children]}`) keyed by id, as [`nest`] takes it.
+fn by_parent(tree: &Value) -> BTreeMap<i64, Vec<Value>> {
+    let Some(tree) = tree.as_struct() else { return BTreeMap::new() };
+    tree.iter().filter_map(|(id, children)| Some((id.parse().ok()?, children.as_array()?.to_vec()))).collect()
 }
 
 pub async fn taskinfo(p: Page) -> KojiResult<View> {
@@ -141,7 +157,7 @@ pub async fn taskinfo(p: Page) -> KojiResult<View> {
         None => None,
     };
     let tree = p.call("getTaskDescendents", vec![id.into()]).await?;
-    let tree = nest(task.clone(), tree.as_struct().unwrap_or(&Struct::new()));
+    let tree = nest(task.clone(), &by_parent(&tree));
     let owner = p.call("getUser", vec![field("owner").unwrap_or(0).into()]).await?;
     let host = match field("host_id") {
         Some(h) => Some(p.call("getHost", vec![h.into()]).await?),
