@@ -133,7 +133,7 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         None => server.bind(config.listen)?,
     };
     let scheme = if config.tls.is_some() { "https" } else { "http" };
-    tracing::info!(address = %config.listen, "listening on {scheme}://{}/kojihub", config.listen);
+    tracing::info!(address = %config.listen, "listening on {scheme}://{}/kojihub (web UI at /koji)", config.listen);
     server.run().await?;
     tracing::info!("shutting down");
     let _ = crate::actors::ask(&sessions.get(), FlushNow).await;

@@ -183,6 +183,7 @@ fn pages_show_the_farm_escaped_and_guarded() {
     let (db, hub, _admin) = farm();
     let pkg_id = db.psql(&format!("SELECT id FROM package WHERE name = '{XSS}'")).trim().to_owned();
     let top: i64 = db.psql("SELECT max(id) FROM task WHERE parent IS NULL").trim().parse().unwrap();
+    let build_task = db.psql("SELECT task_id FROM build WHERE id = 1").trim().to_owned();
 
     // Every page answers, with the hub's data in it.
     let pages = [
@@ -191,6 +192,7 @@ fn pages_show_the_farm_escaped_and_guarded() {
         ("/koji/tasks?state=all&view=flat&order=-id", "buildArch"),
         ("/koji/tasks?state=failed&view=toplevel", "FAILED"),
         (&format!("/koji/taskinfo?taskID={top}"), "f40-candidate"),
+        (&format!("/koji/taskinfo?taskID={build_task}"), "pkg1-1.0-1.fc40"),
         ("/koji/builds", "pkg1-1.0-1.fc40"),
         ("/koji/buildinfo?buildID=1", "pkg1"),
         ("/koji/packages", "pkg2"),

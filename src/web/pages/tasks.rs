@@ -166,6 +166,8 @@ pub async fn taskinfo(p: Page) -> KojiResult<View> {
     let channel = p.call("getChannel", vec![field("channel_id").unwrap_or(0).into()]).await?;
     let files = output_files(&p, id).await?;
     let buildroots = p.call("listBuildroots", vec![kw([("taskID", id.into())])]).await?;
+    // What a build task made, so a packager follows it from submission to the build.
+    let builds = p.call("listBuilds", vec![kw([("taskID", id.into())])]).await?;
     let state = field("state").unwrap_or(0);
     // CLOSED or FAILED: the result, or the fault as a struct.
     let result = if [2, 5].contains(&state) {
@@ -179,7 +181,7 @@ pub async fn taskinfo(p: Page) -> KojiResult<View> {
             title => format!("Task {id}"),
             task => v(&task), parent => parent.as_ref().map(v), tree => v(&tree),
             owner => v(&owner), host => host.as_ref().map(v), channel => v(&channel),
-            files, buildroots => v(&buildroots), result => result.as_ref().map(pretty),
+            files, buildroots => v(&buildroots), builds => v(&builds), result => result.as_ref().map(pretty),
             active => [0, 1, 4].contains(&state), finished => [3, 5].contains(&state),
         },
     ))
