@@ -6,6 +6,7 @@ use crate::fault::{KojiError, KojiResult};
 use crate::web::api::kw;
 use crate::web::render::View;
 use crate::xmlrpc::{Struct, Value};
+use futures_util::future::try_join_all;
 use minijinja::context;
 use std::collections::BTreeSet;
 
@@ -115,47 +116,43 @@ async fn queue_depth(p: &Page, channel: i64, arch: Option<&str>) -> KojiResult<i
 }
 
 /// kojiweb's cluster health, per channel: enabled/ready hosts, capacity and load of the enabled ones, and the
-/// queue; per channel and arch: the same, for the chart.
+/// queue; per channel and arch: the same, for the chart. Channels, and the queue counts within one, are
+/// independent, so their calls run concurrently (in-process, each on its own pooled connection).
 pub async fn clusterhealth(p: Page) -> KojiResult<View> {
     let channels = p.call("listChannels", vec![]).await?;
-    let mut rows = vec![];
-    for channel in channels.as_array().unwrap_or(&[]) {
-        let id = int_field(channel, "id").unwrap_or(0);
-        let hosts = p.call("listHosts", vec![kw([("channelID", id.into())])]).await?;
-        let hosts = hosts.as_array().unwrap_or(&[]);
-        let mut arches: BTreeSet<String> = BTreeSet::new();
-        for h in hosts {
-            let a = h.as_struct().and_then(|h| h.get("arches")?.as_str()).unwrap_or("");
-            arches.extend(a.split_whitespace().map(str::to_owned));
-        }
-        let mut per_arch = vec![];
-        for arch in arches.iter().map(String::as_str).chain(["noarch"]) {
-            let of_arch: Vec<&Value> = hosts
-                .iter()
-                .filter(|h| {
-                    arch == "noarch"
-                        || h.as_struct()
-                            .and_then(|h| h.get("arches")?.as_str())
-                            .unwrap_or("")
-                            .split_whitespace()
-                            .any(|a| a == arch)
-                })
-                .collect();
-            let (capacity, load, enabled, ready) = totals(&of_arch);
-            per_arch.push(context! {
-                arch, capacity, load, enabled, ready, queued => queue_depth(&p, id, Some(arch)).await?,
-            });
-        }
-        let all: Vec<&Value> = hosts.iter().collect();
-        let (capacity, load, enabled, ready) = totals(&all);
-        rows.push(context! {
-            id, name => channel.as_struct().and_then(|c| c.get("name")?.as_str()).unwrap_or(""),
-            hosts => hosts.len(), enabled, ready, capacity, load,
-            queued => queue_depth(&p, id, None).await?, arches => per_arch,
-        });
-    }
+    let rows = try_join_all(channels.as_array().unwrap_or(&[]).iter().map(|c| channel_health(&p, c))).await?;
     let chart = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
     Ok(View::new("clusterhealth.html", context! { title => "Cluster health", channels => rows, chart }))
+}
+
+async fn channel_health(p: &Page, channel: &Value) -> KojiResult<minijinja::Value> {
+    let id = int_field(channel, "id").unwrap_or(0);
+    let hosts = p.call("listHosts", vec![kw([("channelID", id.into())])]).await?;
+    let hosts = hosts.as_array().unwrap_or(&[]);
+    let arches_of = |h: &Value| -> Vec<String> {
+        let a = h.as_struct().and_then(|h| h.get("arches")?.as_str()).unwrap_or("");
+        a.split_whitespace().map(str::to_owned).collect()
+    };
+    let mut arches: BTreeSet<String> = hosts.iter().flat_map(arches_of).collect();
+    arches.insert("noarch".into());
+    let queued = try_join_all(arches.iter().map(|a| queue_depth(p, id, Some(a)))).await?;
+    let per_arch: Vec<minijinja::Value> = arches
+        .iter()
+        .zip(queued)
+        .map(|(arch, queued)| {
+            // Every host builds noarch.
+            let of_arch: Vec<&Value> =
+                hosts.iter().filter(|h| arch == "noarch" || arches_of(h).contains(arch)).collect();
+            let (capacity, load, enabled, ready) = totals(&of_arch);
+            context! { arch, capacity, load, enabled, ready, queued }
+        })
+        .collect();
+    let (capacity, load, enabled, ready) = totals(&hosts.iter().collect::<Vec<_>>());
+    Ok(context! {
+        id, name => channel.as_struct().and_then(|c| c.get("name")?.as_str()).unwrap_or(""),
+        hosts => hosts.len(), enabled, ready, capacity, load,
+        queued => queue_depth(p, id, None).await?, arches => per_arch,
+    })
 }
 
 /// Capacity and load of the enabled hosts, and how many are enabled and ready.
