@@ -1,6 +1,8 @@
 //! Buildroots: every environment a build ran in (`buildroot`), with the Koji-managed details of mock roots
 //! (`standard_buildroot`: host, repo, task, state). `listBuildroots` is what `hostinfo` shows.
 
+pub mod standard;
+
 use crate::builds::decode_extra;
 use crate::db::query::{QueryOpts, Select};
 use crate::fault::KojiResult;

@@ -32,6 +32,69 @@ pub fn unmove(src: &Path, dst: &Path) {
     }
 }
 
+/// What an import moves, for Koji's wording of its errors.
+#[derive(Clone, Copy)]
+pub enum Imported {
+    /// An rpm or other archive file (`_import_archive_file`).
+    Archive,
+    /// A build log (`import_build_log`).
+    Log,
+}
+
+impl Imported {
+    fn error(self, path: &Path, problem: &str) -> KojiError {
+        let path = path.display();
+        KojiError::generic(match self {
+            Imported::Archive => format!("Error importing archive file, {path} {problem}"),
+            Imported::Log => format!("Error importing build log. {path} {problem}."),
+        })
+    }
+}
+
+/// What one import has put in place so far, so a failure later on (another file, the commit) can undo it all:
+/// files moved (with their symlinks back) and files written.
+#[derive(Default)]
+pub struct Placed {
+    moved: Vec<(PathBuf, PathBuf)>,
+    written: Vec<PathBuf>,
+}
+
+impl Placed {
+    /// `move_and_symlink` for an import: `src` must be a regular file and `dst` must not exist yet.
+    pub fn move_new(&mut self, src: &Path, dst: &Path, kind: Imported) -> KojiResult<()> {
+        if dst.exists() {
+            return Err(kind.error(dst, "already exists"));
+        }
+        let st = std::fs::symlink_metadata(src).map_err(|e| io_error(src, e))?;
+        if !st.file_type().is_file() {
+            return Err(kind.error(src, "is not a regular file"));
+        }
+        move_and_symlink(src, dst)?;
+        self.moved.push((src.to_owned(), dst.to_owned()));
+        Ok(())
+    }
+
+    /// Writes a new file (creating its directory).
+    pub fn write(&mut self, path: &Path, data: &[u8]) -> KojiResult<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        }
+        std::fs::write(path, data).map_err(|e| io_error(path, e))?;
+        self.written.push(path.to_owned());
+        Ok(())
+    }
+
+    /// Puts everything back, newest first.
+    pub fn undo(self) {
+        for path in self.written.iter().rev() {
+            let _ = std::fs::remove_file(path);
+        }
+        for (src, dst) in self.moved.iter().rev() {
+            unmove(src, dst);
+        }
+    }
+}
+
 /// `path` relative to the directory `base` (both absolute), like Python's `os.path.relpath`.
 fn relative_path(path: &Path, base: &Path) -> PathBuf {
     let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());

@@ -123,6 +123,7 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
             .app_data(metrics.clone())
             .wrap(middleware::Compress::default())
             .configure(rpc::http::configure)
+            .configure(crate::kojifiles::configure)
             .configure(|cfg| crate::web::configure(cfg, web_ui.clone()))
             .route("/metrics", web::get().to(metrics::endpoint))
     })

@@ -8,9 +8,11 @@
 
 use crate::builds::info::build_row_strict;
 use crate::db::builds::{BuildRow, STATE_COMPLETE, state_name};
+use crate::db::tags::TagConfig;
 use crate::db::{self, tags, versioned};
 use crate::fault::{KojiError, KojiResult};
 use crate::lookup::BuildRef;
+use crate::packages::listing::{self, ListingQuery};
 use crate::rpc::CallCtx;
 use crate::rpc::args::InfoRef;
 use deadpool_postgres::GenericClient;
@@ -31,22 +33,83 @@ pub async fn tag_build_bypass(ctx: &CallCtx, tag: &InfoRef, build: &BuildRef, fo
     let tag = tags::config_strict(&tx, tag, None).await?;
     let build = build_row_strict(&tx, build).await?;
     crate::tags::assert_tag_access(&tx, &tag, user_id, force).await?;
-    if build.state != STATE_COMPLETE {
-        return Err(not_complete(&build));
-    }
-    let tagged = is_tagged(&tx, tag.id, build.id).await?;
-    if tagged && !force {
-        return Err(KojiError::Tag(format!("build {} already tagged ({})", build.nvr(), tag.name)));
-    }
-    let event = db::new_event(&tx).await?;
-    let keys: [versioned::Column; 2] = [("tag_id", &tag.id), ("build_id", &build.id)];
-    if tagged {
-        versioned::revoke(&tx, "tag_listing", &keys, event, user_id).await?;
-    }
-    versioned::insert(&tx, "tag_listing", &keys, event, user_id).await?;
+    direct_tag(&tx, &tag, &build, user_id, force, None).await?;
     tx.commit().await?;
     ctx.committed();
     tracing::info!(tag = %tag.name, build = %build.nvr(), "build tagged");
+    Ok(())
+}
+
+/// Koji's `_direct_tag_build` (after the access check): only a COMPLETE build, a retag only with `force`. Uses
+/// `event` when the caller's transaction has one already.
+async fn direct_tag(
+    tx: &impl GenericClient,
+    tag: &TagConfig,
+    build: &BuildRow,
+    user_id: i32,
+    force: bool,
+    event: Option<i32>,
+) -> KojiResult<()> {
+    if build.state != STATE_COMPLETE {
+        return Err(not_complete(build));
+    }
+    let tagged = is_tagged(tx, tag.id, build.id).await?;
+    if tagged && !force {
+        return Err(KojiError::Tag(format!("build {} already tagged ({})", build.nvr(), tag.name)));
+    }
+    let event = match event {
+        Some(e) => e,
+        None => db::new_event(tx).await?,
+    };
+    let keys: [versioned::Column; 2] = [("tag_id", &tag.id), ("build_id", &build.id)];
+    if tagged {
+        versioned::revoke(tx, "tag_listing", &keys, event, user_id).await?;
+    }
+    versioned::insert(tx, "tag_listing", &keys, event, user_id).await
+}
+
+/// `host.tagBuild` for a `tagBuild` task, acting as the task's owner: the package must be listed (and not
+/// blocked) in the tag or its parents, the tag (and `fromtag`, for a move) must allow the owner, then the
+/// build is untagged from `fromtag` and tagged, under one event. (Koji's `tag` policy is not defined by
+/// default, and a missing policy allows.)
+pub async fn tag_for_task(
+    tx: &impl GenericClient,
+    owner: i32,
+    tag_ref: &InfoRef,
+    build: &BuildRef,
+    force: bool,
+    fromtag: Option<&InfoRef>,
+) -> KojiResult<()> {
+    let build = build_row_strict(tx, build).await?;
+    let tag = tags::config_strict(tx, tag_ref, None).await?;
+    let from = match fromtag {
+        Some(f) => Some(tags::config_strict(tx, f, None).await?),
+        None => None,
+    };
+    let q = ListingQuery {
+        tag: Some(tag.id),
+        package: Some(build.package_id),
+        inherit: true,
+        with_blocked: true,
+        ..Default::default()
+    };
+    let shown = tag_ref.plain();
+    match listing::read(tx, &q).await?.first() {
+        None => return Err(KojiError::Tag(format!("Package {} not in list for {shown}", build.name))),
+        Some(l) if l.blocked => return Err(KojiError::Tag(format!("Package {} blocked in {shown}", build.name))),
+        Some(_) => {}
+    }
+    let event = db::new_event(tx).await?;
+    if let Some(from) = &from {
+        crate::tags::assert_tag_access(tx, from, owner, force).await?;
+        let keys: [versioned::Column; 2] = [("tag_id", &from.id), ("build_id", &build.id)];
+        if versioned::revoke(tx, "tag_listing", &keys, event, owner).await? == 0 {
+            return Err(KojiError::Tag(format!("build {} not in tag {}", build.nvr(), from.name)));
+        }
+    }
+    crate::tags::assert_tag_access(tx, &tag, owner, force).await?;
+    direct_tag(tx, &tag, &build, owner, force, Some(event)).await?;
+    tracing::info!(tag = %tag.name, build = %build.nvr(), "build tagged by task");
     Ok(())
 }
 

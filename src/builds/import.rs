@@ -11,7 +11,7 @@ use crate::db::builds::{
 };
 use crate::db::{self, rpms as rpm_db};
 use crate::fault::{KojiError, KojiResult};
-use crate::files::{blocking, io_error, move_and_symlink, unmove};
+use crate::files::{Imported, Placed, blocking, io_error, unmove};
 use crate::lookup::{self, BuildRef};
 use crate::pathinfo::{PathInfo, rpm_relpath, sighdr_relpath};
 use crate::rpc::CallCtx;
@@ -97,7 +97,7 @@ pub async fn import_rpm(ctx: &CallCtx, reldir: &str, basename: &str) -> KojiResu
         move || Ok(std::fs::metadata(&src).map_err(|e| io_error(&src, e))?.len() as i64)
     })
     .await?;
-    let rpm_id = rpm_db::insert(&tx, &rpm, build.id, size).await?;
+    let rpm_id = rpm_db::insert(&tx, &rpm, build.id, size, None).await?;
     rpm_db::insert_sig(&tx, rpm_id, &rpm.sigkey, &md5_hex(&rpm.sighdr)).await?;
     rpm_db::mark_tags_updated(&tx, build.id, event, user_id).await?;
 
@@ -134,26 +134,12 @@ pub async fn import_rpm(ctx: &CallCtx, reldir: &str, basename: &str) -> KojiResu
 /// header, as Koji's import does; refuses to replace a file already there.
 async fn place_files(src: PathBuf, dst: PathBuf, sigcache: PathBuf, sighdr: Vec<u8>) -> KojiResult<()> {
     blocking(move || {
-        if dst.exists() {
-            return Err(KojiError::generic(format!("Error importing archive file, {} already exists", dst.display())));
+        let mut placed = Placed::default();
+        let done = placed.move_new(&src, &dst, Imported::Archive).and_then(|()| placed.write(&sigcache, &sighdr));
+        if done.is_err() {
+            placed.undo();
         }
-        let st = std::fs::symlink_metadata(&src).map_err(|e| io_error(&src, e))?;
-        if !st.file_type().is_file() {
-            return Err(KojiError::generic(format!(
-                "Error importing archive file, {} is not a regular file",
-                src.display()
-            )));
-        }
-        move_and_symlink(&src, &dst)?;
-        let cached = sigcache
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&sigcache, &sighdr))
-            .map_err(|e| io_error(&sigcache, e));
-        if cached.is_err() {
-            unmove(&src, &dst);
-        }
-        cached
+        done
     })
     .await
 }

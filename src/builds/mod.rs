@@ -2,9 +2,12 @@
 //! submodules for single builds (`info`), what a build carries besides its rpms
 //! (`extras`) and importing rpms into builds (`import`).
 
+pub mod complete;
 pub mod extras;
 pub mod import;
 pub mod info;
+pub mod lifecycle;
+pub mod requests;
 
 use crate::db::query::{QueryOpts, Select, TimeArg, escape_like, glob_to_like};
 use crate::fault::{KojiError, KojiResult};

@@ -19,13 +19,20 @@ pub async fn internal_id(db: &impl GenericClient, rpm: &RpmFile) -> KojiResult<O
     Ok(db.query_opt(&st, &[&rpm.name, &rpm.version, &rpm.release, &rpm.arch]).await?.map(|r| r.get(0)))
 }
 
-/// Inserts an internal rpm of `build_id` built outside any buildroot; `size` is the file's size.
-pub async fn insert(db: &impl GenericClient, rpm: &RpmFile, build_id: i32, size: i64) -> KojiResult<i32> {
+/// Inserts an internal rpm of `build_id`, built in `buildroot` (None for an imported rpm); `size` is the file's
+/// size.
+pub async fn insert(
+    db: &impl GenericClient,
+    rpm: &RpmFile,
+    build_id: i32,
+    size: i64,
+    buildroot: Option<i32>,
+) -> KojiResult<i32> {
     let st = db
         .prepare_cached(
             "INSERT INTO rpminfo (build_id, buildroot_id, name, version, release, epoch, arch, draft, \
              external_repo_id, payloadhash, size, buildtime) \
-             VALUES ($1, NULL, $2, $3, $4, $5, $6, FALSE, 0, $7, $8, $9) RETURNING id",
+             VALUES ($1, $10, $2, $3, $4, $5, $6, FALSE, 0, $7, $8, $9) RETURNING id",
         )
         .await?;
     let row = db
@@ -41,6 +48,7 @@ pub async fn insert(db: &impl GenericClient, rpm: &RpmFile, build_id: i32, size:
                 &rpm.sigmd5,
                 &size,
                 &rpm.buildtime,
+                &buildroot,
             ],
         )
         .await?;

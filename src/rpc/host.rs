@@ -19,7 +19,7 @@ pub async fn host_id_of(ctx: &CallCtx) -> KojiResult<Option<i32>> {
     }
 }
 
-async fn require_host(ctx: &CallCtx) -> KojiResult<i32> {
+pub async fn require_host(ctx: &CallCtx) -> KojiResult<i32> {
     ctx.require_login().map_err(|_| KojiError::Auth("login required".into()))?;
     host_id_of(ctx).await?.ok_or_else(|| KojiError::Auth("No host specified".into()))
 }

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod auth;
 pub mod host;
+pub mod host_build;
 pub mod http;
 pub mod local;
 pub mod registry;
@@ -217,5 +218,6 @@ pub fn build_registry() -> Registry {
     root::register(&mut r);
     auth::register(&mut r);
     host::register(&mut r);
+    host_build::register(&mut r);
     r
 }

@@ -26,6 +26,9 @@ pub async fn open(db: &impl GenericClient, host: i32, task: i32) -> KojiResult<O
 pub async fn finish(db: &impl GenericClient, host: i32, task: i32, state: i32, response: &str) -> KojiResult<()> {
     assert_host(db, host, task).await?;
     q::finish(db, task, host, state, response).await?;
+    if state == q::FAILED {
+        crate::db::builds::fail_of_task(db, task).await?;
+    }
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod hub;
 pub mod pg;
 pub mod rpc;
+pub mod rpmbuild;
 
 use std::io::Read;
 use std::net::{Ipv4Addr, TcpListener};

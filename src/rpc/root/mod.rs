@@ -1,5 +1,6 @@
 //! Koji's RootExports: the top-level methods, one file per concern.
 
+pub mod build_tasks;
 pub mod buildroots;
 pub mod builds;
 pub mod channels;
@@ -21,6 +22,7 @@ pub mod users;
 use super::registry::Registry;
 
 pub fn register(r: &mut Registry) {
+    build_tasks::register(r);
     buildroots::register(r);
     builds::register(r);
     channels::register(r);
