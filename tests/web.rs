@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::certs::TestCerts;
 use support::cli::KojiCli;
-use support::fleet::{ADMIN_PW, add_host, make_task, setup, task_field, wait_for};
+use support::fleet::{ADMIN_PW, add_host, make_task, ready, setup, setup_with_cli, task_field, wait_for};
 use support::hub::{Hub, HubOptions, http_raw};
 use support::pg::{DbInfo, PgCluster};
 use support::rpc::Rpc;
@@ -162,9 +162,8 @@ impl Drop for Browser {
 /// A farm with history: generated tasks, builds and hosts, plus a tag, target and packages made with the CLI
 /// (one package named as an XSS attempt).
 fn farm() -> (DbInfo, Hub, KojiCli) {
-    let (db, hub) = setup(&[("ReadyTimeout", "315360000")]);
+    let (db, hub, admin) = setup_with_cli(&[("ReadyTimeout", "315360000")]);
     generate(&db);
-    let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
     for args in [
         &["add-tag", "f40-build", "--arches", "x86_64 aarch64"][..],
         &["add-tag", "f40", "--parent", "f40-build"],
@@ -173,7 +172,7 @@ fn farm() -> (DbInfo, Hub, KojiCli) {
         &["add-pkg", "--owner", "kojiadmin", "f40", "pkg1", "pkg2", XSS],
         &["add-user", "alice"],
     ] {
-        admin.run(args).assert_success();
+        admin.ok(args);
     }
     (db, hub, admin)
 }
@@ -299,11 +298,6 @@ fn upload(hub: &Hub, builder: &Rpc, task: i64, offset: usize, data: &str) {
     assert!(r.text().contains("<name>size</name>"), "upload failed: {}", r.text());
 }
 
-fn ready(builder: &mut Rpc) {
-    let data: xmlrpc::Struct = [("maxjobs".to_string(), Value::Int(5))].into_iter().collect();
-    builder.ok("host.updateHost", vec![Value::Double(0.0), Value::Bool(true), Value::Struct(data)]);
-}
-
 /// A task made by the admin and opened by the builder, as the scheduler places it.
 fn running_task(db: &DbInfo, admin: &mut Rpc, builder: &mut Rpc) -> i64 {
     let t = make_task(admin, "buildArch", "x86_64", &[]);
@@ -319,7 +313,7 @@ fn live_pages_follow_a_task_and_actions_go_through_the_hub() {
     let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
     let host = add_host(&db, "b1", "x86_64", 8.0, &["default"]);
     let mut builder = Rpc::login(&hub, "b1", "pw");
-    ready(&mut builder);
+    ready(&mut builder, 5);
     let Some(browser) = Browser::start(1280) else { return };
     let base = hub.base_url();
 
@@ -342,6 +336,12 @@ fn live_pages_follow_a_task_and_actions_go_through_the_hub() {
     browser.wait_text("#output", "build.log");
     assert_eq!(browser.js("return window.__sameDocument === true"), serde_json::json!(true), "the page reloaded");
     browser.screenshot("taskinfo-live");
+    // The output links: through downloadTaskOutput, and straight from /kojifiles.
+    let whole: String = (1..=5).map(|i| format!("building step {i}\n")).collect::<String>() + "BUILD DONE: last line\n";
+    assert_eq!(get(&hub, &format!("/koji/getfile?taskID={t}&name=build.log")), (200, whole.clone()));
+    assert_eq!(get(&hub, &format!("/kojifiles/work/tasks/{}/{t}/build.log", t % 10000)), (200, whole));
+    let (status, body) = get(&hub, &format!("/koji/getfile?taskID={t}&name=nosuch.log"));
+    assert_ne!(status, 200, "{body}");
 
     // The running-task list gains a new task without a reload.
     browser.goto(&format!("{base}/koji/tasks?view=flat"));
