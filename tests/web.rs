@@ -413,6 +413,23 @@ impl RemoteWeb {
         let r = http_raw(self.addr, "GET", path, &[], None);
         (r.status, r.text())
     }
+
+    /// Posts a form with `cookie`; the response's status and its cookie (`name=value`), if it sets one.
+    fn post(&self, path: &str, cookie: &str, form: &str) -> (u16, Option<String>) {
+        let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", cookie)];
+        let r = http_raw(self.addr, "POST", path, &headers, Some(form.as_bytes()));
+        (r.status, set_cookie(&r))
+    }
+}
+
+fn set_cookie(r: &support::hub::RawResponse) -> Option<String> {
+    r.header("Set-Cookie").and_then(|c| c.split(';').next()).map(str::to_owned)
+}
+
+/// The value of the form's CSRF field in a page.
+fn csrf_field(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
+    page[at..].split('"').next().unwrap().to_owned()
 }
 
 impl Drop for RemoteWeb {
@@ -440,6 +457,22 @@ fn a_separate_koji_web_serves_the_same_pages_over_xmlrpc() {
     }
     let (status, body) = web.get("/koji/taskinfo?taskID=999999");
     assert_eq!((status, body.contains("No such task ID: 999999")), (404, true), "{body}");
+
+    // Login and an action through the remote UI run on the user's hub session, over XML-RPC.
+    let form = http_raw(web.addr, "GET", "/koji/login", &[], None);
+    let prelogin = set_cookie(&form).expect("a pre-login CSRF cookie");
+    let token = csrf_field(&form.text());
+    let (status, _) = web.post("/koji/login", &prelogin, &format!("user=kojiadmin&password=wrong&csrf={token}"));
+    assert_eq!(status, 403);
+    let login = format!("user=kojiadmin&password={ADMIN_PW}&csrf={token}&page=/koji/tasks");
+    let (status, session) = web.post("/koji/login", &prelogin, &login);
+    let session = session.expect("a session cookie");
+    assert!(status == 303 && session.starts_with("koji_session="), "{status} {session}");
+    let open: i64 = db.psql("SELECT min(id) FROM task WHERE state = 1").trim().parse().unwrap();
+    let page = http_raw(web.addr, "GET", &format!("/koji/taskinfo?taskID={open}"), &[("Cookie", &session)], None);
+    let form = format!("taskID={open}&csrf={}", csrf_field(&page.text()));
+    assert_eq!(web.post("/koji/canceltask", &session, &form).0, 303);
+    assert_eq!(task_field(&db, open, "state"), "3");
 
     // Live through the relay: the remote task page sees a cancel made on the hub.
     let Some(browser) = Browser::start(1280) else { return };
