@@ -23,9 +23,10 @@ SYSTEM_PYTHON=/usr/bin/python3
 # python3-venv, python3-rpm: the CLI venv and `koji import`.
 # libssl-dev, pkg-config: the openssl crate.
 # openssl: test certificates. rpm, createrepo-c: the builder side.
+# chromium, chromium-driver: the web UI's browser tests (tests/web.rs, WebDriver).
 PACKAGES=(
     postgresql libkrb5-dev python3-venv python3-rpm python3-dev gcc pkg-config
-    libssl-dev openssl rpm createrepo-c git curl
+    libssl-dev openssl rpm createrepo-c git curl chromium chromium-driver
 )
 
 say() { echo "install-deps: $*" >&2; }

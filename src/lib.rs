@@ -15,6 +15,7 @@ pub mod files;
 pub mod history;
 pub mod hosts;
 pub mod kojifiles;
+pub mod live;
 pub mod lookup;
 pub mod metrics;
 pub mod notify;

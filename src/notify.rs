@@ -1,24 +1,26 @@
 //! The hub's PostgreSQL listener: one dedicated connection per hub process that LISTENs on `koji_task`,
-//! `koji_host`, `koji_builder`, `koji_tag` and `koji_repo` and forwards each notification to the actor that
-//! owns it. Notifications arrive
-//! only after the writing transaction commits. They are hints: after any reconnect the scheduler rebuilds
+//! `koji_host`, `koji_builder`, `koji_tag`, `koji_repo` and `koji_task_output` and forwards each notification
+//! to the actor that owns it (task changes and output also to the live feed of the web UI's watchers).
+//! Notifications arrive only after the writing transaction commits. They are hints: after any reconnect the scheduler rebuilds
 //! from the tables, since notifications are lost while nobody listens.
 
 use crate::actors::host_registry::{Deliver, HostRegistry};
 use crate::actors::repo_manager::{self, RepoChanged, RepoManager, TagChanged, TaskChanged};
 use crate::actors::supervisor::Slot;
 use crate::actors::task_scheduler::{HostChanged, Reconcile, Rescan, TaskScheduler};
+use crate::live::{LiveEvent, LiveFeed};
 use crate::protocol::ToBuilder;
 use futures_util::StreamExt;
 use std::time::Duration;
 use tokio_postgres::AsyncMessage;
 
-/// The actors the listener feeds.
+/// The actors (and the web UI's live feed) the listener feeds.
 #[derive(Clone)]
 pub struct Listeners {
     pub scheduler: Slot<TaskScheduler>,
     pub registry: Slot<HostRegistry>,
     pub repos: Slot<RepoManager>,
+    pub live: LiveFeed,
 }
 
 pub fn spawn_listener(pg: tokio_postgres::Config, to: Listeners) {
@@ -36,7 +38,7 @@ pub fn spawn_listener(pg: tokio_postgres::Config, to: Listeners) {
 }
 
 async fn listen(pg: &tokio_postgres::Config, to: &Listeners, first: bool) -> Result<(), tokio_postgres::Error> {
-    let Listeners { scheduler, registry, repos } = to;
+    let Listeners { scheduler, registry, repos, live } = to;
     let (client, mut conn) = pg.connect(tokio_postgres::NoTls).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let driver = actix_rt::spawn(async move {
@@ -57,7 +59,10 @@ async fn listen(pg: &tokio_postgres::Config, to: &Listeners, first: bool) -> Res
         }
     });
     client
-        .batch_execute("LISTEN koji_task; LISTEN koji_host; LISTEN koji_builder; LISTEN koji_tag; LISTEN koji_repo")
+        .batch_execute(
+            "LISTEN koji_task; LISTEN koji_host; LISTEN koji_builder; LISTEN koji_tag; LISTEN koji_repo; \
+             LISTEN koji_task_output",
+        )
         .await?;
     if !first {
         scheduler.get().do_send(Rescan);
@@ -69,6 +74,7 @@ async fn listen(pg: &tokio_postgres::Config, to: &Listeners, first: bool) -> Res
                 if let Ok(id) = n.payload().parse() {
                     scheduler.get().do_send(Reconcile(vec![id]));
                     repos.get().do_send(TaskChanged(id));
+                    live.publish(LiveEvent::Task(id));
                 }
             }
             "koji_host" => {
@@ -93,6 +99,11 @@ async fn listen(pg: &tokio_postgres::Config, to: &Listeners, first: bool) -> Res
             "koji_repo" => {
                 let request = n.payload().strip_prefix("request:").and_then(|id| id.parse().ok());
                 repos.get().do_send(RepoChanged { request });
+            }
+            "koji_task_output" => {
+                if let Ok(id) = n.payload().parse() {
+                    live.publish(LiveEvent::Output(id));
+                }
             }
             _ => {}
         }

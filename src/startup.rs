@@ -106,8 +106,13 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         supervisor.supervise(move || RepoManager::new(pool.clone(), pg.clone(), cfg.clone()).start())
     };
     supervisor.start();
-    let listeners =
-        crate::notify::Listeners { scheduler: scheduler.clone(), registry: hosts.clone(), repos: repos.clone() };
+    let live = crate::live::LiveFeed::default();
+    let listeners = crate::notify::Listeners {
+        scheduler: scheduler.clone(),
+        registry: hosts.clone(),
+        repos: repos.clone(),
+        live: live.clone(),
+    };
     crate::notify::spawn_listener(pg, listeners);
 
     let hub = Arc::new(Hub {
@@ -120,8 +125,10 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         registry: rpc::build_registry(),
         user_name_re,
         name_internal_re,
+        live,
     });
     let app_hub = hub.clone();
+    let web_ui = crate::web::WebState { api: Arc::new(crate::web::api::InProcess(hub.clone())) };
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::from(app_hub.clone()))
@@ -129,6 +136,7 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
             .wrap(middleware::Compress::default())
             .configure(rpc::http::configure)
             .configure(crate::kojifiles::configure)
+            .configure(|cfg| crate::web::configure(cfg, web_ui.clone()))
             .route("/metrics", web::get().to(metrics::endpoint))
     })
     .workers(config.workers)
@@ -138,7 +146,7 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
         None => server.bind(config.listen)?,
     };
     let scheme = if config.tls.is_some() { "https" } else { "http" };
-    tracing::info!(address = %config.listen, "listening on {scheme}://{}/kojihub", config.listen);
+    tracing::info!(address = %config.listen, "listening on {scheme}://{}/kojihub (web UI at /koji)", config.listen);
     server.run().await?;
     tracing::info!("shutting down");
     let _ = crate::actors::ask(&sessions.get(), FlushNow).await;

@@ -76,6 +76,14 @@ pub fn normpath(path: &str) -> Option<String> {
     Some(if parts.is_empty() { ".".into() } else { parts.join("/") })
 }
 
+/// The task of a `tasks/<n>/<task_id>/…` upload directory.
+fn task_of(reldir: &str) -> Option<i32> {
+    let rel = normpath(reldir)?;
+    let mut parts = rel.split('/');
+    (parts.next() == Some("tasks")).then_some(())?;
+    parts.nth(1)?.parse().ok()
+}
+
 /// Koji's `get_upload_path`: checks the names, and when `create`, makes the directory and claims it for the
 /// uploader (or, under `tasks/`, checks that the calling host runs the task).
 pub async fn upload_path(
@@ -226,6 +234,8 @@ pub struct Upload {
     size: u64,
     verify: String,
     hasher: Option<Hasher>,
+    /// The task whose output this is (a chunk into `tasks/<n>/<task_id>/`), for the live log tails.
+    pub task: Option<i32>,
 }
 
 impl Upload {
@@ -244,7 +254,8 @@ impl Upload {
             move || open_for_chunk(&path, offset, overwrite)
         })
         .await?;
-        Ok(Upload { path, file: Some(file), offset, overwrite, size: 0, verify: p.fileverify, hasher })
+        let task = task_of(&p.filepath);
+        Ok(Upload { path, file: Some(file), offset, overwrite, size: 0, verify: p.fileverify, hasher, task })
     }
 
     pub async fn write(&mut self, chunk: Vec<u8>) -> KojiResult<()> {
@@ -402,6 +413,14 @@ mod tests {
         assert_eq!(normpath("a/../../x").as_deref(), Some("../x"));
         assert_eq!(normpath("a/..").as_deref(), Some("."));
         assert_eq!(normpath("/etc"), None);
+    }
+
+    #[test]
+    fn task_output_directories_name_their_task() {
+        assert_eq!(task_of("tasks/1234/51234"), Some(51234));
+        assert_eq!(task_of("./tasks/1234/51234/sub"), Some(51234));
+        assert_eq!(task_of("cli-import/1.2.ab"), None);
+        assert_eq!(task_of("tasks/1234"), None);
     }
 
     #[test]

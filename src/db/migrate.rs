@@ -22,6 +22,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../sql/0003_repo_notify.sql"),
         koji_baseline: false,
     },
+    Migration {
+        version: 4,
+        name: "0004_task_completion_index",
+        sql: include_str!("../../sql/0004_task_completion_index.sql"),
+        koji_baseline: false,
+    },
 ];
 
 /// Arbitrary constant shared by every koji-rs hub for the migration lock.

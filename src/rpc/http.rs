@@ -5,17 +5,17 @@
 //! non-2xx answer for minutes. Every response carries `Koji-Version`. A body sent as `application/octet-stream` is
 //! an upload chunk (Koji's fast upload, `crate::uploads`), answered like a call.
 
-use super::{CallCtx, Hub, PeerCert, RequestState};
+use super::local::{self, Caller, Credentials, offline};
+use super::{CallCtx, Hub, PeerCert};
 use crate::actors::{
     self,
-    session_registry::{Committed, SessionAuth, Validate},
+    session_registry::{SessionAuth, Validate},
 };
 use crate::fault::{KojiError, KojiResult};
 use crate::uploads::Upload;
 use crate::xmlrpc::{self, Limits};
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use futures_util::StreamExt;
-use std::rc::Rc;
 use std::sync::Arc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -148,53 +148,24 @@ async fn xmlrpc_endpoint(req: HttpRequest, payload: web::Payload, hub: web::Data
     }
 }
 
-/// `ServerOffline`'s fault, when the hub is configured offline.
-fn offline(hub: &Hub) -> Option<KojiError> {
-    hub.config.server_offline.then(|| {
-        KojiError::ServerOffline(hub.config.offline_message.clone().unwrap_or_else(|| "server is offline".into()))
-    })
-}
-
-/// The call context of one request: its session (validated against the callnum rules for `method`), peer and
-/// certificate, with `LockOut` enforced.
+/// The call context of one request: its session headers, peer and certificate (see [`local::context`]).
 async fn request_context(req: &HttpRequest, hub: Arc<Hub>, method: &str) -> KojiResult<CallCtx> {
-    let peer_ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into());
-    let hostip = client_address(req, &hub);
-    let creds = SessionHeaders::from_request(req, hub.config.disable_url_sessions)?;
-    let auth = match &creds {
-        None => None,
-        Some(c) => Some(
-            actors::ask(
-                &hub.sessions.get(),
-                Validate {
-                    id: c.id,
-                    key: c.key.clone(),
-                    hostip: hostip.clone(),
-                    callnum: c.callnum,
-                    method: method.to_owned(),
-                },
-            )
-            .await
-            .map_err(|e| KojiError::ServerOffline(format!("session registry unavailable: {e}")))??,
-        ),
+    let creds = SessionHeaders::from_request(req, hub.config.disable_url_sessions)?.map(|c| Credentials {
+        id: c.id,
+        key: c.key,
+        callnum: c.callnum,
+    });
+    let caller = Caller {
+        creds,
+        peer_ip: req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into()),
+        cert: req.conn_data::<PeerCert>().cloned(),
     };
-    let cert = req.conn_data::<PeerCert>().cloned();
-    let state = Rc::new(RequestState::new(auth, creds.as_ref().and_then(|c| c.callnum), peer_ip, hostip, cert));
-    let ctx = CallCtx { hub, req: state };
-    if ctx.hub.config.lock_out && !["login", "sslLogin", "logout"].contains(&method) && !ctx.has_perm("admin").await? {
-        return Err(KojiError::ServerOffline("Server disabled for maintenance".into()));
-    }
-    Ok(ctx)
+    local::context(hub, caller, method).await
 }
 
 async fn handle_call(req: &HttpRequest, hub: Arc<Hub>, call: xmlrpc::MethodCall) -> KojiResult<xmlrpc::Value> {
     let ctx = request_context(req, hub, &call.method).await?;
-    let result = super::call(&ctx, &call.method, call.params).await;
-    let state = &ctx.req;
-    if let (true, Some(SessionAuth::LoggedIn(s)), Some(callnum)) = (state.wrote(), &state.auth, state.callnum) {
-        ctx.hub.sessions.get().do_send(Committed { id: s.id, callnum });
-    }
-    result
+    local::call_in(&ctx, &call.method, call.params).await
 }
 
 /// A raw upload chunk (Koji's `handle_upload`), streamed to its file as it arrives. It writes no database row,
@@ -219,7 +190,12 @@ async fn receive_chunk(req: &HttpRequest, hub: Arc<Hub>, mut payload: web::Paylo
         let chunk = chunk.map_err(|e| KojiError::generic(format!("error reading upload: {e}")))?;
         upload.write(chunk.to_vec()).await?;
     }
-    Ok(xmlrpc::Value::Struct(upload.finish().await?))
+    let task = upload.task;
+    let answer = upload.finish().await?;
+    if let Some(task) = task {
+        crate::live::announce_output(&ctx, task).await;
+    }
+    Ok(xmlrpc::Value::Struct(answer))
 }
 
 /// `Koji-Session-Id`/`-Key`/`-Callnum` headers, or the legacy query-string form unless `DisableURLSessions`.

@@ -8,6 +8,7 @@ pub mod host;
 pub mod host_build;
 pub mod host_repos;
 pub mod http;
+pub mod local;
 pub mod registry;
 pub mod repo;
 pub mod root;
@@ -43,6 +44,8 @@ pub struct Hub {
     pub user_name_re: regex::Regex,
     /// `RegexNameInternal`, anchored at the start as Python's `re.match`; None when the setting is empty.
     pub name_internal_re: Option<regex::Regex>,
+    /// Task changes and output growth, for the web UI's live streams.
+    pub live: crate::live::LiveFeed,
 }
 
 impl Hub {

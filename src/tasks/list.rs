@@ -110,6 +110,15 @@ fn id_filter(q: &mut Select, column: &str, include: Option<Option<IdFilter>>, ex
     }
 }
 
+/// Task states as an array literal, not a parameter: the active states are a sliver of a farm's tasks and the
+/// planner must see which ones are asked for. Given as a parameter, the cached statement's generic plan assumes an
+/// average share and walks the whole id index backwards for `state=[FREE, OPEN, ASSIGNED] ORDER BY -id`
+/// (70 ms instead of 0.1 ms at 100,000 tasks). Integers only, so nothing user-supplied reaches the SQL text.
+fn state_array(states: &[i32]) -> String {
+    let list: Vec<String> = states.iter().map(i32::to_string).collect();
+    format!("'{{{}}}'::int4[]", list.join(","))
+}
+
 pub async fn list_tasks(ctx: &CallCtx, f: TaskFilter, opts: &QueryOpts) -> KojiResult<Value> {
     let mut q = Select::new(LIST_COLUMNS, "task LEFT JOIN users ON task.owner = users.id", "id");
     if let Some(a) = f.arch {
@@ -119,10 +128,10 @@ pub async fn list_tasks(ctx: &CallCtx, f: TaskFilter, opts: &QueryOpts) -> KojiR
         q.filter("NOT (task.arch = ANY($?))", a);
     }
     if let Some(s) = f.state {
-        q.filter("task.state = ANY($?)", s);
+        q.condition(&format!("task.state = ANY({})", state_array(&s)));
     }
     if let Some(s) = f.not_state {
-        q.filter("NOT (task.state = ANY($?))", s);
+        q.condition(&format!("NOT (task.state = ANY({}))", state_array(&s)));
     }
     id_filter(&mut q, "task.owner", f.owner, f.not_owner);
     id_filter(&mut q, "task.host_id", f.host_id, f.not_host_id);
@@ -178,5 +187,16 @@ fn decode_request_and_result(row: &mut Struct) {
             Err(_) => return,
         };
         row.insert("result".into(), decoded);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::state_array;
+
+    #[test]
+    fn states_are_array_literals() {
+        assert_eq!(state_array(&[0, 1, 4]), "'{0,1,4}'::int4[]");
+        assert_eq!(state_array(&[]), "'{}'::int4[]");
     }
 }
