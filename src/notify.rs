@@ -72,8 +72,12 @@ async fn listen(pg: &tokio_postgres::Config, to: &Listeners, first: bool) -> Res
                 }
             }
             "koji_host" => {
-                if let Ok(id) = n.payload().parse() {
-                    scheduler.get().do_send(HostChanged(id));
+                let (id, lost) = match n.payload().split_once(':') {
+                    Some((id, "lost")) => (id, true),
+                    _ => (n.payload(), false),
+                };
+                if let Ok(host) = id.parse() {
+                    scheduler.get().do_send(HostChanged { host, lost });
                 }
             }
             "koji_builder" => {

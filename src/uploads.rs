@@ -5,6 +5,8 @@
 //! A chunk names its offset, so a retried chunk rewrites the same bytes: uploads are resumable and idempotent.
 //! Each chunk's checksum goes back to the client, which compares it with its own.
 
+pub mod legacy;
+
 use crate::fault::{KojiError, KojiResult};
 use crate::files::{blocking, io_error};
 use crate::lookup;

@@ -4,34 +4,9 @@
 mod support;
 
 use support::cli::KojiCli;
-use support::hub::{Hub, HubOptions};
-use support::pg::{DbInfo, PgCluster};
+use support::fleet::setup_with_cli;
 
-const ADMIN_PW: &str = "admin-secret-pw";
 const USER_PW: &str = "user-secret-pw";
-
-fn hub_with_admin() -> (DbInfo, Hub, KojiCli) {
-    let db = PgCluster::shared().create_database();
-    // The tests set hosts' readiness with fixed old check-in times; a ReadyTimeout of ten years keeps the
-    // scheduler's silent-host check (Koji's check_hosts) from marking them not ready mid-test.
-    let opts = HubOptions { extra_conf: vec![("ReadyTimeout".into(), "315360000".into())], ..Default::default() };
-    let hub = Hub::start(&db, opts);
-    hub.create_user("kojiadmin", ADMIN_PW, true);
-    let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
-    (db, hub, admin)
-}
-
-/// Runs a command that must succeed and returns its stdout.
-fn ok(cli: &KojiCli, args: &[&str]) -> String {
-    cli.run(args).assert_success().stdout.clone()
-}
-
-/// Runs a command that must fail and returns its stderr.
-fn fails(cli: &KojiCli, args: &[&str]) -> String {
-    let out = cli.run(args);
-    assert_ne!(out.status, 0, "koji {} succeeded:\n{}", args.join(" "), out.stdout);
-    out.stderr
-}
 
 fn lines(text: &str) -> Vec<&str> {
     text.lines().map(str::trim_end).collect()
@@ -46,7 +21,7 @@ fn call(cli: &KojiCli, args: &[&str]) -> serde_json::Value {
 
 /// `koji list-history` lines without their local-time prefix (`time.asctime`, 24 characters).
 fn history(cli: &KojiCli, args: &[&str]) -> Vec<String> {
-    let out = ok(cli, &[&["list-history"], args].concat());
+    let out = cli.ok(&[&["list-history"], args].concat());
     out.lines()
         .map(|l| if l.starts_with("    ") { l.to_owned() } else { l.get(25..).unwrap_or(l).to_owned() })
         .collect()
@@ -55,18 +30,18 @@ fn history(cli: &KojiCli, args: &[&str]) -> Vec<String> {
 /// Every host and channel command with its filters, on a farm of five hosts in three channels.
 #[test]
 fn a_farm_of_hosts_in_channels() {
-    let (db, hub, admin) = hub_with_admin();
+    let (db, hub, admin) = setup_with_cli(&[("ReadyTimeout", "315360000")]);
     let anon = KojiCli::anon(&hub);
 
-    assert_eq!(ok(&admin, &["add-channel", "bigmem", "--description", "hosts with 64G"]), "bigmem added: id 9\n");
-    assert!(fails(&admin, &["add-channel", "bigmem"]).contains("channel bigmem already exists"));
-    assert_eq!(ok(&admin, &["add-host", "builder1", "x86_64", "i686"]), "builder1 added: id 1\n");
-    assert_eq!(ok(&admin, &["add-host", "builder2", "aarch64"]), "builder2 added: id 2\n");
-    assert_eq!(ok(&admin, &["add-host", "builder3", "x86_64"]), "builder3 added: id 3\n");
-    assert!(fails(&admin, &["add-host", "builder1", "x86_64"]).contains("builder1 is already in the database"));
-    let err = fails(&admin, &["call", "--python", "addHost", "'builder1'", "['x86_64']"]);
+    assert_eq!(admin.ok(&["add-channel", "bigmem", "--description", "hosts with 64G"]), "bigmem added: id 9\n");
+    assert!(admin.fails(&["add-channel", "bigmem"]).contains("channel bigmem already exists"));
+    assert_eq!(admin.ok(&["add-host", "builder1", "x86_64", "i686"]), "builder1 added: id 1\n");
+    assert_eq!(admin.ok(&["add-host", "builder2", "aarch64"]), "builder2 added: id 2\n");
+    assert_eq!(admin.ok(&["add-host", "builder3", "x86_64"]), "builder3 added: id 3\n");
+    assert!(admin.fails(&["add-host", "builder1", "x86_64"]).contains("builder1 is already in the database"));
+    let err = admin.fails(&["call", "--python", "addHost", "'builder1'", "['x86_64']"]);
     assert!(err.contains("GenericError: host already exists: builder1"), "{err}");
-    let err = fails(&admin, &["call", "--python", "addHost", "'builder9'", "['x86_64!']"]);
+    let err = admin.fails(&["call", "--python", "addHost", "'builder9'", "['x86_64!']"]);
     assert!(err.contains("Architecture can be only [a-zA-Z0-9_-]"), "{err}");
     // Each host logs in as a host user and starts in the default channel.
     assert_eq!(
@@ -76,12 +51,10 @@ fn a_farm_of_hosts_in_channels() {
     assert_eq!(db.psql("SELECT count(*) FROM host_channels WHERE channel_id = 1 AND active"), "3\n");
 
     // A normal user becomes a host only with --force; a principal can be given.
-    ok(&admin, &["add-user", "oldbox"]);
-    assert!(
-        fails(&admin, &["add-host", "oldbox", "x86_64"]).contains("user oldbox already exists and it is not a host")
-    );
-    ok(&admin, &["add-host", "oldbox", "x86_64", "--force"]);
-    ok(&admin, &["add-host", "builder4", "s390x", "--krb-principal", "compile/builder4@EXAMPLE.COM"]);
+    admin.ok(&["add-user", "oldbox"]);
+    assert!(admin.fails(&["add-host", "oldbox", "x86_64"]).contains("user oldbox already exists and it is not a host"));
+    admin.ok(&["add-host", "oldbox", "x86_64", "--force"]);
+    admin.ok(&["add-host", "builder4", "s390x", "--krb-principal", "compile/builder4@EXAMPLE.COM"]);
     assert_eq!(
         db.psql(
             "SELECT u.name, u.usertype, p.krb_principal FROM users u LEFT JOIN user_krb_principals p ON p.user_id = u.id \
@@ -89,43 +62,43 @@ fn a_farm_of_hosts_in_channels() {
         ),
         "builder4|1|compile/builder4@EXAMPLE.COM\noldbox|1|\n"
     );
-    ok(&admin, &["disable-host", "oldbox", "builder4"]);
-    ok(&admin, &["remove-host-from-channel", "oldbox", "default"]);
-    ok(&admin, &["remove-host-from-channel", "builder4", "default"]);
+    admin.ok(&["disable-host", "oldbox", "builder4"]);
+    admin.ok(&["remove-host-from-channel", "oldbox", "default"]);
+    admin.ok(&["remove-host-from-channel", "builder4", "default"]);
 
     // Channels: subscribe, create on the fly, disabled channels need --force.
-    ok(&admin, &["add-host-to-channel", "builder1", "bigmem"]);
-    ok(&admin, &["add-host-to-channel", "builder3", "bigmem"]);
-    let err = fails(&admin, &["add-host-to-channel", "builder1", "bigmem"]);
+    admin.ok(&["add-host-to-channel", "builder1", "bigmem"]);
+    admin.ok(&["add-host-to-channel", "builder3", "bigmem"]);
+    let err = admin.fails(&["add-host-to-channel", "builder1", "bigmem"]);
     assert!(err.contains("host builder1 is already subscribed to the bigmem channel"), "{err}");
-    assert!(fails(&admin, &["add-host-to-channel", "builder1", "nosuch"]).contains("No such channel: nosuch"));
-    assert!(fails(&admin, &["add-host-to-channel", "nosuch", "bigmem"]).contains("No such host: nosuch"));
-    ok(&admin, &["add-host-to-channel", "builder2", "scratch", "--new"]);
-    ok(&admin, &["disable-channel", "scratch", "--comment", "being retired"]);
-    assert!(fails(&admin, &["add-host-to-channel", "builder1", "scratch"]).contains("channel scratch is disabled"));
-    ok(&admin, &["add-host-to-channel", "builder1", "scratch", "--force"]);
+    assert!(admin.fails(&["add-host-to-channel", "builder1", "nosuch"]).contains("No such channel: nosuch"));
+    assert!(admin.fails(&["add-host-to-channel", "nosuch", "bigmem"]).contains("No such host: nosuch"));
+    admin.ok(&["add-host-to-channel", "builder2", "scratch", "--new"]);
+    admin.ok(&["disable-channel", "scratch", "--comment", "being retired"]);
+    assert!(admin.fails(&["add-host-to-channel", "builder1", "scratch"]).contains("channel scratch is disabled"));
+    admin.ok(&["add-host-to-channel", "builder1", "scratch", "--force"]);
 
     // Host settings.
     assert_eq!(
-        ok(&admin, &["edit-host", "builder1", "--capacity", "4", "--description", "fast box", "--comment", "rack 3"]),
+        admin.ok(&["edit-host", "builder1", "--capacity", "4", "--description", "fast box", "--comment", "rack 3"]),
         "Edited builder1\n"
     );
     assert_eq!(
-        ok(&admin, &["edit-host", "builder1", "builder3", "--capacity", "4"]),
+        admin.ok(&["edit-host", "builder1", "builder3", "--capacity", "4"]),
         "No changes made to builder1\nEdited builder3\n"
     );
-    ok(&admin, &["edit-host", "builder2", "--arches", "aarch64,armhfp"]);
-    let err = fails(&admin, &["edit-host", "builder1", "nosuch", "--capacity", "3"]);
+    admin.ok(&["edit-host", "builder2", "--arches", "aarch64,armhfp"]);
+    let err = admin.fails(&["edit-host", "builder1", "nosuch", "--capacity", "3"]);
     assert!(err.contains("No such host: nosuch") && err.contains("No changes made, please correct the command line"));
-    ok(&admin, &["disable-host", "builder2", "--comment", "broken fan"]);
-    let err = fails(&admin, &["enable-host", "nosuch"]);
+    admin.ok(&["disable-host", "builder2", "--comment", "broken fan"]);
+    let err = admin.fails(&["enable-host", "nosuch"]);
     assert!(err.contains("No changes made. Please correct the command line."), "{err}");
     // What a builder's check-in would set.
     db.psql(
         "UPDATE host SET ready = TRUE, task_load = 1.5, update_time = '2025-07-01 12:00:00+00' WHERE name = 'builder1'",
     );
 
-    let out = ok(&anon, &["list-hosts"]);
+    let out = anon.ok(&["list-hosts"]);
     let rows = lines(&out);
     assert_eq!(rows[0], "Hostname Enb Rdy Load/Cap  Arches           Last Update");
     assert!(rows[2].starts_with("builder1 Y   Y    1.5/4.0  x86_64,i686      ") && rows[2].contains("2025"), "{out}");
@@ -153,21 +126,18 @@ fn a_farm_of_hosts_in_channels() {
     assert_eq!(names(&["--disabled"]), ["builder2", "builder4", "oldbox"]);
     let out = anon.run(&["list-hosts", "--arch", "686"]);
     assert_eq!((out.status, out.stdout.as_str(), out.stderr.as_str()), (0, "", "No hosts found.\n"));
-    assert!(fails(&anon, &["list-hosts", "--channel", "nosuch"]).contains("No such channel: nosuch"));
-    let out = ok(
-        &anon,
-        &[
-            "list-hosts",
-            "--quiet",
-            "--show-channels",
-            "--comment",
-            "--description",
-            "--arch",
-            "aarch64",
-            "--arch",
-            "i686",
-        ],
-    );
+    assert!(anon.fails(&["list-hosts", "--channel", "nosuch"]).contains("No such channel: nosuch"));
+    let out = anon.ok(&[
+        "list-hosts",
+        "--quiet",
+        "--show-channels",
+        "--comment",
+        "--description",
+        "--arch",
+        "aarch64",
+        "--arch",
+        "i686",
+    ]);
     let rows = lines(&out);
     assert!(rows[0].starts_with("builder1 Y   Y ") && rows[0].ends_with(" *scratch,bigmem,default"), "{out}");
     assert!(rows[0].contains(" fast box ") && rows[0].contains(" rack 3 "), "{out}");
@@ -180,10 +150,10 @@ fn a_farm_of_hosts_in_channels() {
     assert_eq!(users.as_array().unwrap().len(), 1);
     assert_eq!(users[0]["name"], "builder3");
     assert_eq!(users[0]["capacity"], 4.0);
-    let err = fails(&anon, &["call", "--python", "listHosts", "arches=[]"]);
+    let err = anon.fails(&["call", "--python", "listHosts", "arches=[]"]);
     assert!(err.contains("arches option cannot be empty"), "{err}");
 
-    let out = ok(&anon, &["hostinfo", "builder1", "2"]);
+    let out = anon.ok(&["hostinfo", "builder1", "2"]);
     let info = lines(&out);
     assert_eq!(
         &info[..8],
@@ -224,7 +194,7 @@ fn a_farm_of_hosts_in_channels() {
     assert!(out.stdout.starts_with("Name: builder3\n"), "{}", out.stdout);
 
     // Channel listing: per channel, hosts enabled/ready/disabled, load and capacity.
-    let out = ok(&anon, &["list-channels"]);
+    let out = anon.ok(&["list-channels"]);
     assert_eq!(
         lines(&out),
         [
@@ -242,65 +212,67 @@ fn a_farm_of_hosts_in_channels() {
             "vm                      0      0      0      0      0      0%",
         ]
     );
-    let out = ok(&anon, &["list-channels", "--quiet", "--disabled", "--comment"]);
+    let out = anon.ok(&["list-channels", "--quiet", "--disabled", "--comment"]);
     assert_eq!(lines(&out), ["scratch [disabled]      1      1      1      1      6     25%   being retired"]);
-    assert_eq!(ok(&anon, &["list-channels", "--simple", "--quiet", "--arch", "aarch64"]).lines().count(), 10);
+    assert_eq!(anon.ok(&["list-channels", "--simple", "--quiet", "--arch", "aarch64"]).lines().count(), 10);
 
     // Channel edits (admin) and enabling (perm host).
-    ok(
-        &admin,
-        &["edit-channel", "bigmem", "--name", "highmem", "--description", "64G and more", "--comment", "new racks"],
-    );
+    admin.ok(&[
+        "edit-channel",
+        "bigmem",
+        "--name",
+        "highmem",
+        "--description",
+        "64G and more",
+        "--comment",
+        "new racks",
+    ]);
     assert_eq!(
         call(&anon, &["getChannel", "highmem"]),
         serde_json::json!({"id": 9, "name": "highmem", "description": "64G and more", "enabled": true, "comment": "new racks"})
     );
-    assert!(fails(&admin, &["edit-channel", "highmem", "--comment", "new racks"]).contains("No changes made"));
-    let err = fails(&admin, &["edit-channel", "highmem", "--name", "default"]);
+    assert!(admin.fails(&["edit-channel", "highmem", "--comment", "new racks"]).contains("No changes made"));
+    let err = admin.fails(&["edit-channel", "highmem", "--name", "default"]);
     assert!(err.contains("channel default already exists (id=1)"), "{err}");
-    assert!(fails(&admin, &["edit-channel", "nosuch", "--name", "x"]).contains("No such channel: nosuch"));
-    let err = fails(&admin, &["enable-channel", "scratch", "nosuch"]);
+    assert!(admin.fails(&["edit-channel", "nosuch", "--name", "x"]).contains("No such channel: nosuch"));
+    let err = admin.fails(&["enable-channel", "scratch", "nosuch"]);
     assert!(err.contains("No changes made. Please correct the command line."), "{err}");
-    ok(&admin, &["enable-channel", "scratch", "--comment", "back"]);
+    admin.ok(&["enable-channel", "scratch", "--comment", "back"]);
     assert_eq!(db.psql("SELECT enabled, comment FROM channels WHERE name = 'scratch'"), "t|back\n");
 
     // Leaving a channel.
-    ok(&admin, &["remove-host-from-channel", "builder1", "scratch"]);
-    let err = fails(&admin, &["remove-host-from-channel", "builder1", "scratch"]);
+    admin.ok(&["remove-host-from-channel", "builder1", "scratch"]);
+    let err = admin.fails(&["remove-host-from-channel", "builder1", "scratch"]);
     assert!(err.contains("Host builder1 is not a member of channel scratch"), "{err}");
-    let err = fails(&admin, &["call", "removeHostFromChannel", "builder1", "scratch"]);
+    let err = admin.fails(&["call", "removeHostFromChannel", "builder1", "scratch"]);
     assert!(err.contains("host builder1 is not subscribed to the scratch channel"), "{err}");
     let channels = call(&anon, &["listChannels", "1"]);
     let names: Vec<&str> = channels.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["default", "highmem"]);
-    ok(&admin, &["enable-host", "builder2", "--comment", "fan replaced"]);
+    admin.ok(&["enable-host", "builder2", "--comment", "fan replaced"]);
     assert_eq!(call(&anon, &["getHost", "builder2"])["comment"], "fan replaced");
     assert_eq!(call(&anon, &["getHost", "builder2"])["enabled"], true);
-}
-
-fn last_event(db: &DbInfo) -> i64 {
-    db.psql("SELECT max(id) FROM events").trim().parse().unwrap()
 }
 
 /// `list-history` for host, channel and permission changes; the farm as of earlier events; events themselves.
 #[test]
 fn host_history_and_earlier_events() {
-    let (db, hub, admin) = hub_with_admin();
+    let (db, hub, admin) = setup_with_cli(&[("ReadyTimeout", "315360000")]);
     let anon = KojiCli::anon(&hub);
-    let before_host = last_event(&db);
-    ok(&admin, &["add-host", "builder1", "x86_64"]);
-    let e1 = last_event(&db);
+    let before_host = db.last_event();
+    admin.ok(&["add-host", "builder1", "x86_64"]);
+    let e1 = db.last_event();
     hub.create_user("hostadm", USER_PW, false);
-    ok(&admin, &["grant-permission", "host", "hostadm"]);
+    admin.ok(&["grant-permission", "host", "hostadm"]);
     let hostadm = KojiCli::password(&hub, "hostadm", USER_PW);
-    ok(&hostadm, &["edit-host", "builder1", "--capacity", "3", "--comment", "moved"]);
-    let e2 = last_event(&db);
-    ok(&hostadm, &["add-host-to-channel", "builder1", "createrepo"]);
-    let e3 = last_event(&db);
-    ok(&admin, &["disable-host", "builder1"]);
-    let e4 = last_event(&db);
-    ok(&hostadm, &["remove-host-from-channel", "builder1", "createrepo"]);
-    let e5 = last_event(&db);
+    hostadm.ok(&["edit-host", "builder1", "--capacity", "3", "--comment", "moved"]);
+    let e2 = db.last_event();
+    hostadm.ok(&["add-host-to-channel", "builder1", "createrepo"]);
+    let e3 = db.last_event();
+    admin.ok(&["disable-host", "builder1"]);
+    let e4 = db.last_event();
+    hostadm.ok(&["remove-host-from-channel", "builder1", "createrepo"]);
+    let e5 = db.last_event();
     assert_eq!([e1 - before_host, e3 - e2, e4 - e3, e5 - e4], [1, 1, 1, 1], "one event per change");
 
     let eid = |e: i64, text: &str| format!("(eid {e}) {text}");
@@ -363,8 +335,8 @@ fn host_history_and_earlier_events() {
 
     // Permission grants, done by the users code, are versioned rows too.
     hub.create_user("bob", USER_PW, false);
-    ok(&admin, &["grant-permission", "admin", "bob"]);
-    ok(&admin, &["revoke-permission", "admin", "bob"]);
+    admin.ok(&["grant-permission", "admin", "bob"]);
+    admin.ok(&["revoke-permission", "admin", "bob"]);
     assert_eq!(
         history(&anon, &["--permission", "admin"]),
         [
@@ -395,9 +367,9 @@ fn host_history_and_earlier_events() {
     assert_eq!(channel_names(&["builder1", &at(e3)]), ["default", "createrepo"]);
     assert_eq!(channel_names(&["hostID=1", &at(e1)]), ["default"]);
     assert_eq!(channel_names(&["builder1"]), ["default"]);
-    let err = fails(&anon, &["call", "listChannels", &at(e1)]);
+    let err = anon.fails(&["call", "listChannels", &at(e1)]);
     assert!(err.contains("list_channels with event and not host is not allowed."), "{err}");
-    let err = fails(&anon, &["call", "getHost", "nosuch", "strict=True"]);
+    let err = anon.fails(&["call", "getHost", "nosuch", "strict=True"]);
     assert!(err.contains("GenericError: Invalid hostInfo: nosuch"), "{err}");
 
     // Events.
@@ -416,12 +388,12 @@ fn host_history_and_earlier_events() {
         history(&anon, &["--host", "builder1", "--before", &event["ts"].to_string()]),
         history(&anon, &["--host", "builder1", "--before-event", &e2.to_string()])
     );
-    assert!(fails(&anon, &["call", "getEvent", "99999"]).contains("query returned no rows"));
+    assert!(anon.fails(&["call", "getEvent", "99999"]).contains("query returned no rows"));
     assert_eq!(call(&anon, &["getEvent", "99999", "strict=False"]), serde_json::Value::Null);
-    assert_eq!(call(&anon, &["getLastEvent"])["id"], last_event(&db));
+    assert_eq!(call(&anon, &["getLastEvent"])["id"], db.last_event());
     let before = format!("before={}", event["ts"]);
     assert_eq!(call(&anon, &["--python", "getLastEvent", &before])["id"], e2 - 1);
-    assert!(fails(&anon, &["call", "getLastEvent", "before=x"]).contains("Invalid type for before: <class 'str'>"));
+    assert!(anon.fails(&["call", "getLastEvent", "before=x"]).contains("Invalid type for before: <class 'str'>"));
 
     // When a host last checked in, from its user's sessions.
     assert_eq!(call(&anon, &["getLastHostUpdate", "1"]), serde_json::Value::Null);
@@ -433,7 +405,7 @@ fn host_history_and_earlier_events() {
     assert_eq!(call(&anon, &["getLastHostUpdate", "1", "ts=True"]), 1751371200.5);
 
     // Keyword-collecting signatures show as Koji's do.
-    let out = ok(&anon, &["list-api", "editHost", "queryHistory", "listHosts"]);
+    let out = anon.ok(&["list-api", "editHost", "queryHistory", "listHosts"]);
     for signature in [
         "editHost(hostInfo, **kw)",
         "queryHistory(tables=None, **kwargs)",
@@ -443,10 +415,10 @@ fn host_history_and_earlier_events() {
     }
 
     // Wrong history queries.
-    assert!(fails(&anon, &["list-history"]).contains("Please specify an option to limit the query"));
-    assert!(fails(&anon, &["list-history", "--host", "nosuch"]).contains("No such host: nosuch"));
-    assert!(fails(&anon, &["list-history", "--tag", "nosuch"]).contains("No such entry in table tag: nosuch"));
-    let err = fails(&anon, &["call", "--python", "queryHistory", "tables=['nosuch']"]);
+    assert!(anon.fails(&["list-history"]).contains("Please specify an option to limit the query"));
+    assert!(anon.fails(&["list-history", "--host", "nosuch"]).contains("No such host: nosuch"));
+    assert!(anon.fails(&["list-history", "--tag", "nosuch"]).contains("No such entry in table tag: nosuch"));
+    let err = anon.fails(&["call", "--python", "queryHistory", "tables=['nosuch']"]);
     assert!(err.contains("No such history table: nosuch"), "{err}");
 }
 
@@ -454,12 +426,12 @@ fn host_history_and_earlier_events() {
 /// allowed user; none of them leaves a trace in the database.
 #[test]
 fn refused_writes_change_nothing() {
-    let (db, hub, admin) = hub_with_admin();
-    ok(&admin, &["add-host", "builder1", "x86_64"]);
-    ok(&admin, &["add-channel", "spare"]);
+    let (db, hub, admin) = setup_with_cli(&[("ReadyTimeout", "315360000")]);
+    admin.ok(&["add-host", "builder1", "x86_64"]);
+    admin.ok(&["add-channel", "spare"]);
     hub.create_user("bob", USER_PW, false);
     hub.create_user("hostadm", USER_PW, false);
-    ok(&admin, &["grant-permission", "host", "hostadm"]);
+    admin.ok(&["grant-permission", "host", "hostadm"]);
     let state = || {
         db.psql(
             "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM host), (SELECT count(*) FROM users), \
@@ -483,39 +455,39 @@ fn refused_writes_change_nothing() {
         &["call", "disableChannel", "spare"],
         &["call", "enableChannel", "spare", "comment=x"],
     ] {
-        let err = fails(&bob, args);
+        let err = bob.fails(args);
         assert!(err.contains(denied), "koji {}: {err}", args.join(" "));
     }
     // The CLI runs these in a multicall that does not check results: the refusal shows only in what is unchanged.
     bob.run(&["disable-channel", "spare"]).assert_success();
     let hostadm = KojiCli::password(&hub, "hostadm", USER_PW);
     for cli in [&bob, &hostadm] {
-        assert!(fails(cli, &["add-channel", "other"]).contains("admin permission required"));
-        let err = fails(cli, &["edit-channel", "spare", "--description", "x"]);
+        assert!(cli.fails(&["add-channel", "other"]).contains("admin permission required"));
+        let err = cli.fails(&["edit-channel", "spare", "--description", "x"]);
         assert!(err.contains("admin permission required"), "{err}");
     }
     let anon = KojiCli::anon(&hub);
-    let err = fails(&anon, &["call", "--python", "addHost", "'builder2'", "['x86_64']"]);
+    let err = anon.fails(&["call", "--python", "addHost", "'builder2'", "['x86_64']"]);
     assert!(err.contains("you must be logged in for this operation"), "{err}");
     // Wrong input from an allowed user changes nothing either.
     assert!(
-        fails(&hostadm, &["call", "--python", "addHost", "'builder1'", "['x86_64']"]).contains("host already exists")
+        hostadm.fails(&["call", "--python", "addHost", "'builder1'", "['x86_64']"]).contains("host already exists")
     );
-    assert!(fails(&hostadm, &["call", "editHost", "nosuch", "capacity=4.0"]).contains("Invalid hostInfo: nosuch"));
-    let err = fails(&hostadm, &["call", "editHost", "builder1", "comment=5"]);
+    assert!(hostadm.fails(&["call", "editHost", "nosuch", "capacity=4.0"]).contains("Invalid hostInfo: nosuch"));
+    let err = hostadm.fails(&["call", "editHost", "builder1", "comment=5"]);
     assert!(err.contains("Invalid type for value '5': <class 'int'>, expected type <class 'str'>"), "{err}");
-    assert!(fails(&hostadm, &["call", "addHostToChannel", "nosuch", "spare"]).contains("host does not exist: nosuch"));
-    let err = fails(&hostadm, &["call", "addHostToChannel", "builder1", "nosuch"]);
+    assert!(hostadm.fails(&["call", "addHostToChannel", "nosuch", "spare"]).contains("host does not exist: nosuch"));
+    let err = hostadm.fails(&["call", "addHostToChannel", "builder1", "nosuch"]);
     assert!(err.contains("channel does not exist: nosuch"), "{err}");
-    assert!(fails(&hostadm, &["call", "disableHost", "nosuch"]).contains("host does not exist: nosuch"));
-    assert!(fails(&hostadm, &["call", "disableChannel", "nosuch"]).contains("No such channel: nosuch"));
+    assert!(hostadm.fails(&["call", "disableHost", "nosuch"]).contains("host does not exist: nosuch"));
+    assert!(hostadm.fails(&["call", "disableChannel", "nosuch"]).contains("No such channel: nosuch"));
     assert_eq!(state(), before);
 
     // The host permission is enough for everything else.
-    ok(&hostadm, &["add-host", "builder2", "x86_64"]);
-    ok(&hostadm, &["edit-host", "builder2", "--capacity", "8"]);
-    ok(&hostadm, &["add-host-to-channel", "builder2", "spare"]);
-    ok(&hostadm, &["disable-channel", "spare"]);
+    hostadm.ok(&["add-host", "builder2", "x86_64"]);
+    hostadm.ok(&["edit-host", "builder2", "--capacity", "8"]);
+    hostadm.ok(&["add-host-to-channel", "builder2", "spare"]);
+    hostadm.ok(&["disable-channel", "spare"]);
     assert_eq!(db.psql("SELECT creator_id = (SELECT id FROM users WHERE name = 'hostadm') FROM host_config WHERE active AND host_id = 2"), "t\n");
 }
 
@@ -559,7 +531,7 @@ INSERT INTO standard_buildroot (buildroot_id, host_id, repo_id, task_id, state) 
 
 #[test]
 fn history_of_every_versioned_table_and_buildroots() {
-    let (db, hub, admin) = hub_with_admin();
+    let (db, hub, admin) = setup_with_cli(&[("ReadyTimeout", "315360000")]);
     let anon = KojiCli::anon(&hub);
     db.psql(TAG_HISTORY_SQL);
     let active = " by kojiadmin [still active]";
@@ -695,14 +667,14 @@ fn history_of_every_versioned_table_and_buildroots() {
     );
 
     // Buildroots on a host: hostinfo lists those not expired.
-    ok(&admin, &["add-host", "builder1", "x86_64"]);
+    admin.ok(&["add-host", "builder1", "x86_64"]);
     db.psql(BUILDROOTS_SQL);
     let created = db.psql(
         "SELECT to_char(e.time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM standard_buildroot b \
          JOIN events e ON e.id = b.create_event ORDER BY b.buildroot_id",
     );
     let created: Vec<&str> = created.lines().collect();
-    let out = ok(&anon, &["hostinfo", "builder1"]);
+    let out = anon.ok(&["hostinfo", "builder1"]);
     assert_eq!(
         lines(&out)[11..],
         [

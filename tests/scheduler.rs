@@ -6,7 +6,7 @@ mod support;
 use koji_rs::xmlrpc::{self, Value};
 use std::time::Duration;
 use support::cli::KojiCli;
-use support::fleet::{ADMIN_PW, add_host, make_task, setup, task_field, wait_for};
+use support::fleet::{ADMIN_PW, add_host, make_task, ready, setup, task_field, wait_for};
 use support::rpc::{Rpc, kwargs};
 
 /// The ids in a builder's `host.getTasks` answer.
@@ -18,11 +18,6 @@ fn assigned(builder: &mut Rpc) -> Vec<i64> {
         .iter()
         .map(|t| t.as_struct().unwrap()["id"].as_i64().unwrap())
         .collect()
-}
-
-fn ready(builder: &mut Rpc, maxjobs: i64) {
-    let data: xmlrpc::Struct = [("maxjobs".to_string(), Value::Int(maxjobs))].into_iter().collect();
-    builder.ok("host.updateHost", vec![Value::Double(0.0), Value::Bool(true), Value::Struct(data)]);
 }
 
 fn result_doc(v: Value) -> Value {

@@ -5,35 +5,11 @@ mod support;
 use koji_rs::xmlrpc::{self, Value};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::fleet::{ADMIN_PW, add_host, ready, wait_for};
 use support::hub::{Hub, HubOptions};
 use support::pg::{DbInfo, PgCluster};
 use support::rpc::{Rpc, kwargs};
-
-const ADMIN_PW: &str = "admin-pw";
-
-fn add_host(db: &DbInfo, name: &str, arches: &str, capacity: f64) {
-    db.psql(&format!(
-        "WITH u AS (INSERT INTO users (name, password, status, usertype) VALUES ('{name}', 'pw', 0, 1) RETURNING id), \
-              h AS (INSERT INTO host (user_id, name) SELECT id, '{name}' FROM u RETURNING id) \
-         INSERT INTO host_config (host_id, arches, capacity, creator_id) SELECT id, '{arches}', {capacity}, 1 FROM h; \
-         INSERT INTO host_channels (host_id, channel_id, creator_id) SELECT h.id, 1, 1 FROM host h WHERE h.name = '{name}'; \
-         SELECT pg_notify('koji_host', id::text) FROM host WHERE name = '{name}';"
-    ));
-}
-
-fn ready(builder: &mut Rpc, maxjobs: i64) {
-    let data: xmlrpc::Struct = [("maxjobs".to_string(), Value::Int(maxjobs))].into_iter().collect();
-    builder.ok("host.updateHost", vec![Value::Double(0.0), Value::Bool(true), Value::Struct(data)]);
-}
-
-fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn is_leader(hub: &Hub) -> bool {
     hub.get_raw("/metrics").text().lines().any(|l| l == "koji_scheduler_leader 1")
@@ -48,12 +24,12 @@ fn one_leader_places_tasks_for_every_hub_and_a_crash_loses_nothing() {
     let db = PgCluster::shared().create_database();
     let a = Hub::start(&db, HubOptions::default());
     a.create_user("kojiadmin", ADMIN_PW, true);
-    wait_for("hub A to lead", Duration::from_secs(10), || is_leader(&a));
+    wait_for("hub A to lead", Duration::from_secs(10), || is_leader(&a).then_some(()));
     let b = Hub::start(&db, HubOptions::default());
     std::thread::sleep(Duration::from_secs(3));
     assert!(!is_leader(&b), "a second hub must not place tasks while the first holds the lock");
 
-    add_host(&db, "h1", "x86_64", 100.0);
+    add_host(&db, "h1", "x86_64", 100.0, &["default"]);
     let mut builder_a = Rpc::login(&a, "h1", "pw");
     ready(&mut builder_a, 100);
     // Tasks created through hub B are placed by A's scheduler (notifications cross hubs).
@@ -62,19 +38,19 @@ fn one_leader_places_tasks_for_every_hub_and_a_crash_loses_nothing() {
         admin_b.ok("makeTask", vec!["sleep".into(), Value::Array(vec![]), kwargs(&[("arch", "x86_64".into())])]);
     }
     wait_for("20 assignments", Duration::from_secs(10), || {
-        count(&db, "SELECT count(*) FROM task WHERE state = 4") == 20
+        (count(&db, "SELECT count(*) FROM task WHERE state = 4") == 20).then_some(())
     });
 
     // A crashes; B takes over, rebuilds from the database and places new work.
     a.kill_hard();
-    wait_for("hub B to lead", Duration::from_secs(15), || is_leader(&b));
+    wait_for("hub B to lead", Duration::from_secs(15), || is_leader(&b).then_some(()));
     let mut builder_b = Rpc::login(&b, "h1", "pw");
     ready(&mut builder_b, 100);
     for _ in 0..20 {
         admin_b.ok("makeTask", vec!["sleep".into(), Value::Array(vec![]), kwargs(&[("arch", "noarch".into())])]);
     }
     wait_for("40 assignments", Duration::from_secs(15), || {
-        count(&db, "SELECT count(*) FROM task WHERE state = 4") == 40
+        (count(&db, "SELECT count(*) FROM task WHERE state = 4") == 40).then_some(())
     });
     // Nothing lost, nothing duplicated: one run per task, each active and on the task's host.
     assert_eq!(count(&db, "SELECT count(*) FROM scheduler_task_runs"), 40);
@@ -95,7 +71,7 @@ fn no_task_is_ever_held_by_two_hosts() {
     let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
     let names = ["p1", "p2", "p3"];
     for n in names {
-        add_host(&db, n, "x86_64", 4.0);
+        add_host(&db, n, "x86_64", 4.0, &["default"]);
     }
     let mut builders: Vec<Rpc> = names.iter().map(|n| Rpc::login(&hub, n, "pw")).collect();
     let host_ids: Vec<i64> =

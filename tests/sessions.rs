@@ -4,21 +4,8 @@
 mod support;
 
 use support::cli::KojiCli;
-use support::hub::{Hub, HubOptions, RawResponse};
-use support::pg::{DbInfo, PgCluster};
-
-const ADMIN_PW: &str = "admin-pw";
-
-fn start(extra: &[(&str, &str)]) -> (DbInfo, Hub) {
-    let db = PgCluster::shared().create_database();
-    let opts = HubOptions {
-        extra_conf: extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        ..Default::default()
-    };
-    let hub = Hub::start(&db, opts);
-    hub.create_user("kojiadmin", ADMIN_PW, true);
-    (db, hub)
-}
+use support::fleet::{ADMIN_PW, setup as start};
+use support::hub::{Hub, RawResponse};
 
 fn call_body(method: &str, string_args: &[&str]) -> String {
     let params: String =

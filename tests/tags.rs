@@ -3,30 +3,8 @@
 mod support;
 
 use support::cli::KojiCli;
-use support::hub::{Hub, HubOptions};
-use support::pg::{DbInfo, PgCluster};
-
-const ADMIN_PW: &str = "admin-secret-pw";
-
-fn hub_with_admin() -> (DbInfo, Hub, KojiCli) {
-    let db = PgCluster::shared().create_database();
-    let hub = Hub::start(&db, HubOptions::default());
-    hub.create_user("kojiadmin", ADMIN_PW, true);
-    let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
-    (db, hub, admin)
-}
-
-/// Runs a CLI command that must succeed; returns its stdout.
-fn ok(cli: &KojiCli, args: &[&str]) -> String {
-    cli.run(args).assert_success().stdout.clone()
-}
-
-/// Runs a CLI command that must fail; returns its stderr.
-fn fails(cli: &KojiCli, args: &[&str]) -> String {
-    let out = cli.run(args);
-    assert_ne!(out.status, 0, "koji {} succeeded:\n{}", args.join(" "), out.stdout);
-    out.stderr
-}
+use support::fleet::setup_with_cli;
+use support::pg::DbInfo;
 
 fn tag_id(db: &DbInfo, name: &str) -> String {
     db.psql(&format!("SELECT id FROM tag WHERE name = '{name}'")).trim().to_owned()
@@ -41,30 +19,27 @@ fn tag_id(db: &DbInfo, name: &str) -> String {
 /// ```
 fn build_tree(admin: &KojiCli) {
     for tag in ["base", "misc", "legacy"] {
-        ok(admin, &["add-tag", tag]);
+        admin.ok(&["add-tag", tag]);
     }
-    ok(admin, &["add-tag", "f40", "--parent", "base"]);
-    ok(admin, &["add-tag", "tools", "--parent", "base"]);
-    ok(admin, &["add-tag", "extras", "--parent", "misc"]);
-    ok(admin, &["add-tag-inheritance", "extras", "base", "--priority", "5"]);
-    ok(admin, &["add-tag", "f40-updates", "--parent", "f40"]);
-    ok(
-        admin,
-        &[
-            "add-tag-inheritance",
-            "f40-updates",
-            "extras",
-            "--priority",
-            "10",
-            "--noconfig",
-            "--pkg-filter",
-            "^(foo|bar)",
-        ],
-    );
-    ok(admin, &["add-tag-inheritance", "f40-updates", "legacy", "--priority", "30", "--intransitive"]);
-    ok(admin, &["add-tag", "f40-build", "--parent", "f40-updates", "--arches", "x86_64 aarch64"]);
-    ok(admin, &["add-tag-inheritance", "f40-build", "tools", "--priority", "5", "--maxdepth", "0"]);
-    ok(admin, &["add-tag-inheritance", "f40-build", "extras", "--priority", "20", "--intransitive"]);
+    admin.ok(&["add-tag", "f40", "--parent", "base"]);
+    admin.ok(&["add-tag", "tools", "--parent", "base"]);
+    admin.ok(&["add-tag", "extras", "--parent", "misc"]);
+    admin.ok(&["add-tag-inheritance", "extras", "base", "--priority", "5"]);
+    admin.ok(&["add-tag", "f40-updates", "--parent", "f40"]);
+    admin.ok(&[
+        "add-tag-inheritance",
+        "f40-updates",
+        "extras",
+        "--priority",
+        "10",
+        "--noconfig",
+        "--pkg-filter",
+        "^(foo|bar)",
+    ]);
+    admin.ok(&["add-tag-inheritance", "f40-updates", "legacy", "--priority", "30", "--intransitive"]);
+    admin.ok(&["add-tag", "f40-build", "--parent", "f40-updates", "--arches", "x86_64 aarch64"]);
+    admin.ok(&["add-tag-inheritance", "f40-build", "tools", "--priority", "5", "--maxdepth", "0"]);
+    admin.ok(&["add-tag-inheritance", "f40-build", "extras", "--priority", "20", "--intransitive"]);
 }
 
 /// Lines of `out`, without trailing blanks.
@@ -72,13 +47,9 @@ fn lines(out: &str) -> Vec<&str> {
     out.lines().map(str::trim_end).collect()
 }
 
-fn last_event(db: &DbInfo) -> String {
-    db.psql("SELECT max(id) FROM events").trim().to_owned()
-}
-
 #[test]
 fn inheritance_walk_matches_koji() {
-    let (db, hub, admin) = hub_with_admin();
+    let (db, hub, admin) = setup_with_cli(&[]);
     build_tree(&admin);
     let anon = KojiCli::anon(&hub);
     // What Koji's own readFullInheritance and the CLI's tree printer give for this tree (checked against Koji's
@@ -94,9 +65,9 @@ fn inheritance_walk_matches_koji() {
         "..I.  └─extras (6)",
         "....  │  └─misc (2)",
     ];
-    assert_eq!(lines(&ok(&anon, &["list-tag-inheritance", "f40-build"])), walked);
+    assert_eq!(lines(&anon.ok(&["list-tag-inheritance", "f40-build"])), walked);
     assert_eq!(
-        lines(&ok(&anon, &["list-tag-inheritance", "--reverse", "base"])),
+        lines(&anon.ok(&["list-tag-inheritance", "--reverse", "base"])),
         [
             "     base (1)",
             "....  ├─f40 (4)",
@@ -129,7 +100,7 @@ print(sorted(s.getFullInheritance('base', reverse=True)[0]))
              'pkg_filter', 'priority', 'tag_id']",
         ]
     );
-    let out = ok(&anon, &["taginfo", "f40-updates"]);
+    let out = anon.ok(&["taginfo", "f40-updates"]);
     let inheritance: Vec<&str> = lines(&out).into_iter().skip_while(|l| *l != "Inheritance:").collect();
     assert_eq!(
         inheritance,
@@ -145,35 +116,35 @@ print(sorted(s.getFullInheritance('base', reverse=True)[0]))
     // A loop is refused whole: nothing changes.
     let links = "SELECT count(*), max(create_event) FROM tag_inheritance";
     let before = db.psql(links);
-    let err = fails(&admin, &["add-tag-inheritance", "base", "f40-build"]);
+    let err = admin.fails(&["add-tag-inheritance", "base", "f40-build"]);
     assert!(
         err.contains(
             "GenericError: Inheritance loop: tag base cannot inherit from f40-build, which inherits from base"
         ),
         "{err}"
     );
-    let err = fails(&admin, &["add-tag-inheritance", "misc", "misc"]);
+    let err = admin.fails(&["add-tag-inheritance", "misc", "misc"]);
     assert!(err.contains("Inheritance loop: tag misc cannot inherit from itself"), "{err}");
     let dup = r#"[{"parent_id": 1, "priority": 0, "maxdepth": null, "intransitive": false, "noconfig": false, "pkg_filter": ""}]"#;
-    let err = fails(&admin, &["call", "--json-input", "setInheritanceData", "\"f40-build\"", dup]);
+    let err = admin.fails(&["call", "--json-input", "setInheritanceData", "\"f40-build\"", dup]);
     assert!(
         err.contains("Multiple parent tags ([7, 1]) cannot have the same priority value (0) on child tag 8"),
         "{err}"
     );
-    let err = fails(&admin, &["add-tag-inheritance", "f40-build", "nosuch"]);
+    let err = admin.fails(&["add-tag-inheritance", "f40-build", "nosuch"]);
     assert!(err.contains("No such tag: nosuch"), "{err}");
-    let err = fails(&admin, &["call", "getInheritanceData", "nosuch"]);
+    let err = admin.fails(&["call", "getInheritanceData", "nosuch"]);
     assert!(err.contains("GenericError: No such entry in table tag: nosuch"), "{err}");
     assert_eq!(db.psql(links), before);
 
     // Edits and removals are new versions; the old inheritance stays readable at its event.
-    let event = last_event(&db);
-    ok(&admin, &["edit-tag-inheritance", "f40-build", "tools", "--priority", "7", "--maxdepth", "None"]);
-    ok(&admin, &["edit-tag-inheritance", "f40-updates", "extras", "--pkg-filter", "^foo"]);
-    ok(&admin, &["remove-tag-inheritance", "f40-updates", "legacy"]);
-    let out = ok(&anon, &["taginfo", "f40-build"]);
+    let event = db.last_event().to_string();
+    admin.ok(&["edit-tag-inheritance", "f40-build", "tools", "--priority", "7", "--maxdepth", "None"]);
+    admin.ok(&["edit-tag-inheritance", "f40-updates", "extras", "--pkg-filter", "^foo"]);
+    admin.ok(&["remove-tag-inheritance", "f40-updates", "legacy"]);
+    let out = anon.ok(&["taginfo", "f40-build"]);
     assert!(out.contains("\n  7    .... tools [5]\n"), "{out}");
-    let out = ok(&anon, &["list-tag-inheritance", "--event", &event, "f40-build"]);
+    let out = anon.ok(&["list-tag-inheritance", "--event", &event, "f40-build"]);
     let shown = lines(&out);
     assert!(shown[0].starts_with(&format!("Querying at event {event} (")), "{out}");
     assert_eq!(shown[1..], walked);
@@ -202,19 +173,31 @@ for event in ({event}, None):
 
 #[test]
 fn tags_create_edit_info_list_and_delete() {
-    let (db, hub, admin) = hub_with_admin();
+    let (db, hub, admin) = setup_with_cli(&[]);
     let anon = KojiCli::anon(&hub);
-    ok(
-        &admin,
-        &["add-tag", "f40", "--arches", "x86_64,aarch64", "-x", "mock.package_manager=dnf", "-x", "repo.auto=True"],
-    );
-    ok(
-        &admin,
-        &["add-tag", "f40-build", "--parent", "f40", "-x", "mock.yum.module_hotfixes=1", "-x", "rpm.macro.dist=.fc40"],
-    );
+    admin.ok(&[
+        "add-tag",
+        "f40",
+        "--arches",
+        "x86_64,aarch64",
+        "-x",
+        "mock.package_manager=dnf",
+        "-x",
+        "repo.auto=True",
+    ]);
+    admin.ok(&[
+        "add-tag",
+        "f40-build",
+        "--parent",
+        "f40",
+        "-x",
+        "mock.yum.module_hotfixes=1",
+        "-x",
+        "rpm.macro.dist=.fc40",
+    ]);
     // Arches left unset (None, not Koji's default "") are inherited; a blocked key hides the parent's value.
-    ok(&admin, &["call", "editTag2", "f40-build", "arches=None"]);
-    ok(&admin, &["edit-tag", "f40-build", "-b", "repo.auto"]);
+    admin.ok(&["call", "editTag2", "f40-build", "arches=None"]);
+    admin.ok(&["edit-tag", "f40-build", "-b", "repo.auto"]);
     // Comps groups, a repo and an external repo, as the repo and comps code will write them.
     db.psql(&format!(
         "INSERT INTO groups (name) VALUES ('build'), ('srpm-build');
@@ -232,7 +215,7 @@ fn tags_create_edit_info_list_and_delete() {
         build = tag_id(&db, "f40-build")
     ));
     assert_eq!(
-        lines(&ok(&anon, &["taginfo", "f40"])),
+        lines(&anon.ok(&["taginfo", "f40"])),
         [
             "Tag: f40 [1]",
             "Arches: x86_64 aarch64",
@@ -248,7 +231,7 @@ fn tags_create_edit_info_list_and_delete() {
     );
     let inherited = |line: &str| format!("{line:<30} [f40]");
     assert_eq!(
-        lines(&ok(&anon, &["taginfo", "f40-build"])),
+        lines(&anon.ok(&["taginfo", "f40-build"])),
         [
             "Tag: f40-build [2]".to_owned(),
             "Arches: x86_64 aarch64".into(),
@@ -262,13 +245,13 @@ fn tags_create_edit_info_list_and_delete() {
             "  0    .... f40 [1]".into(),
         ]
     );
-    let err = fails(&anon, &["taginfo", "nosuch"]);
+    let err = anon.fails(&["taginfo", "nosuch"]);
     assert!(err.contains("No such tagInfo: 'nosuch'"), "{err}");
 
     // Settings are versioned: the old arches stay readable at their event.
-    let event = last_event(&db);
-    ok(&admin, &["edit-tag", "f40", "--arches", "x86_64 ppc64le", "--lock", "--perm", "admin", "-r", "repo.auto"]);
-    ok(&admin, &["edit-tag", "f40", "-x", "repo.auto=false", "-x", "extra.list=[1, \"a\"]"]);
+    let event = db.last_event().to_string();
+    admin.ok(&["edit-tag", "f40", "--arches", "x86_64 ppc64le", "--lock", "--perm", "admin", "-r", "repo.auto"]);
+    admin.ok(&["edit-tag", "f40", "-x", "repo.auto=false", "-x", "extra.list=[1, \"a\"]"]);
     let script = format!(
         r#"
 import koji, os
@@ -295,10 +278,10 @@ print(s.tagLastChangeEvent('f40-build') == s.getLastEvent()['id'], s.tagLastChan
             format!("True {event}"),
         ]
     );
-    let out = ok(&anon, &["taginfo", "f40"]);
+    let out = anon.ok(&["taginfo", "f40"]);
     assert!(out.contains("\nLOCKED\nRequired permission: 'admin'\n"), "{out}");
-    assert_eq!(lines(&ok(&anon, &["list-tags", "--verbose"])), ["f40 [LOCKED] [admin perm required]", "f40-build"]);
-    assert_eq!(lines(&ok(&anon, &["list-tags", "--unlocked", "--show-id", "*-build"])), ["f40-build [2]"]);
+    assert_eq!(lines(&anon.ok(&["list-tags", "--verbose"])), ["f40 [LOCKED] [admin perm required]", "f40-build"]);
+    assert_eq!(lines(&anon.ok(&["list-tags", "--unlocked", "--show-id", "*-build"])), ["f40-build [2]"]);
 
     // Refused edits change nothing.
     let config = "SELECT count(*), max(create_event) FROM tag_config";
@@ -318,7 +301,7 @@ print(s.tagLastChangeEvent('f40-build') == s.getLastEvent()['id'], s.tagLastChan
             "Can not both add/update and remove tag-extra: 'k'",
         ),
     ] {
-        let err = fails(&admin, &args);
+        let err = admin.fails(&args);
         assert!(err.contains(expected), "{args:?}: {err}");
     }
     assert_eq!(db.psql(config), before);
@@ -327,20 +310,20 @@ print(s.tagLastChangeEvent('f40-build') == s.getLastEvent()['id'], s.tagLastChan
     // Without the tag permission nothing is created; with it, it is.
     hub.create_user("bob", "bob-pw", false);
     let bob = KojiCli::password(&hub, "bob", "bob-pw");
-    let err = fails(&bob, &["add-tag", "bobs"]);
+    let err = bob.fails(&["add-tag", "bobs"]);
     assert!(err.contains("This action requires tag or admin privileges"), "{err}");
-    let err = fails(&bob, &["call", "createTag", "bobs"]);
+    let err = bob.fails(&["call", "createTag", "bobs"]);
     assert!(err.contains("ActionNotAllowed: tag permission required"), "{err}");
-    let err = fails(&KojiCli::anon(&hub), &["call", "editTag2", "f40", "locked=False"]);
+    let err = KojiCli::anon(&hub).fails(&["call", "editTag2", "f40", "locked=False"]);
     assert!(err.contains("ActionNotAllowed: you must be logged in for this operation"), "{err}");
     assert_eq!(db.psql("SELECT count(*) FROM tag").trim(), "2");
-    ok(&admin, &["grant-permission", "tag", "bob"]);
-    ok(&bob, &["add-tag", "bobs"]);
-    ok(&bob, &["edit-tag", "bobs", "--rename", "bobs-tag"]);
+    admin.ok(&["grant-permission", "tag", "bob"]);
+    bob.ok(&["add-tag", "bobs"]);
+    bob.ok(&["edit-tag", "bobs", "--rename", "bobs-tag"]);
 
     // Deleting keeps the history: the deleted tag reads as it was ("auto"), and its deletion is its last change.
-    ok(&bob, &["remove-tag", "bobs-tag"]);
-    assert_eq!(lines(&ok(&anon, &["list-tags"])), ["f40", "f40-build"]);
+    bob.ok(&["remove-tag", "bobs-tag"]);
+    assert_eq!(lines(&anon.ok(&["list-tags"])), ["f40", "f40-build"]);
     let script = r#"
 import koji, os
 s = koji.ClientSession(os.environ['KOJI_URL'])
@@ -348,29 +331,29 @@ t = s.getTag('bobs-tag', event='auto')
 print(s.getTag('bobs-tag'), t['name'], t['revoke_event'] == s.tagLastChangeEvent('bobs-tag') == s.getLastEvent()['id'])
 "#;
     assert_eq!(anon.python(script).assert_success().stdout.trim(), "None bobs-tag True");
-    ok(&admin, &["add-tag", "bobs-tag"]);
+    admin.ok(&["add-tag", "bobs-tag"]);
     assert_eq!(db.psql("SELECT count(*) FROM tag WHERE name = 'bobs-tag'").trim(), "1");
 }
 
 #[test]
 fn build_targets() {
-    let (db, hub, admin) = hub_with_admin();
+    let (db, hub, admin) = setup_with_cli(&[]);
     let anon = KojiCli::anon(&hub);
-    ok(&admin, &["add-tag", "f40"]);
-    ok(&admin, &["add-tag", "f40-build", "--parent", "f40", "--arches", "x86_64"]);
-    ok(&admin, &["add-target", "f40-candidate", "f40-build", "f40"]);
-    ok(&admin, &["add-target", "f40", "f40-build"]);
+    admin.ok(&["add-tag", "f40"]);
+    admin.ok(&["add-tag", "f40-build", "--parent", "f40", "--arches", "x86_64"]);
+    admin.ok(&["add-target", "f40-candidate", "f40-build", "f40"]);
+    admin.ok(&["add-target", "f40", "f40-build"]);
     let all = [
         "Name                           Buildroot                      Destination",
         "---------------------------------------------------------------------------------------------",
         "f40                            f40-build                      f40",
         "f40-candidate                  f40-build                      f40",
     ];
-    assert_eq!(lines(&ok(&anon, &["list-targets"])), all);
-    assert_eq!(lines(&ok(&anon, &["list-targets", "--quiet", "--name", "f40"])), all[2..3]);
-    let err = fails(&anon, &["list-targets", "--name", "nosuch"]);
+    assert_eq!(lines(&anon.ok(&["list-targets"])), all);
+    assert_eq!(lines(&anon.ok(&["list-targets", "--quiet", "--name", "f40"])), all[2..3]);
+    let err = anon.fails(&["list-targets", "--name", "nosuch"]);
     assert!(err.contains("No such build target: nosuch"), "{err}");
-    let out = ok(&anon, &["taginfo", "f40", "f40-build"]);
+    let out = anon.ok(&["taginfo", "f40", "f40-build"]);
     assert!(
         out.contains(
             "Targets that build into this tag:\n  f40-candidate (f40-build, no active repo)\n  f40 (f40-build, no active repo)\n"
@@ -387,7 +370,7 @@ fn build_targets() {
 
     let configs = "SELECT count(*), max(create_event) FROM build_target_config";
     let before = db.psql(configs);
-    ok(&admin, &["add-tag", "noarch-build"]);
+    admin.ok(&["add-tag", "noarch-build"]);
     for (args, expected) in [
         (vec!["add-target", "x", "noarch-build", "f40"], "Build tag has no arches: noarch-build"),
         (
@@ -402,14 +385,14 @@ fn build_targets() {
         (vec!["edit-target", "f40-candidate", "--dest-tag", "nosuch"], "No such destination tag: nosuch"),
         (vec!["remove-target", "nosuch"], "No such build target: nosuch"),
     ] {
-        let err = fails(&admin, &args);
+        let err = admin.fails(&args);
         assert!(err.contains(expected), "{args:?}: {err}");
     }
     assert_eq!(db.psql(configs), before);
 
     // Edits are versions: the target as it was stays readable at its event.
-    let event = last_event(&db);
-    ok(&admin, &["edit-target", "f40-candidate", "--rename", "f40-pending", "--dest-tag", "f40-build"]);
+    let event = db.last_event().to_string();
+    admin.ok(&["edit-target", "f40-candidate", "--rename", "f40-pending", "--dest-tag", "f40-build"]);
     let script = format!(
         r#"
 import koji, os
@@ -439,17 +422,17 @@ except koji.GenericError as e:
     // The target permission (or admin) is needed.
     hub.create_user("bob", "bob-pw", false);
     let bob = KojiCli::password(&hub, "bob", "bob-pw");
-    let err = fails(&bob, &["remove-target", "f40"]);
+    let err = bob.fails(&["remove-target", "f40"]);
     assert!(err.contains("This action requires target or admin privileges"), "{err}");
-    let err = fails(&bob, &["call", "deleteBuildTarget", "f40"]);
+    let err = bob.fails(&["call", "deleteBuildTarget", "f40"]);
     assert!(err.contains("ActionNotAllowed: target permission required"), "{err}");
-    ok(&admin, &["grant-permission", "target", "bob"]);
-    ok(&bob, &["remove-target", "f40"]);
-    ok(&bob, &["add-target", "f40", "f40-build"]);
+    admin.ok(&["grant-permission", "target", "bob"]);
+    bob.ok(&["remove-target", "f40"]);
+    bob.ok(&["add-target", "f40", "f40-build"]);
     assert_eq!(db.psql("SELECT count(*) FROM build_target WHERE name = 'f40'").trim(), "1");
     // Deleting a tag ends the targets that use it.
-    ok(&admin, &["remove-tag", "f40-build"]);
-    let err = fails(&anon, &["list-targets"]);
+    admin.ok(&["remove-tag", "f40-build"]);
+    let err = anon.fails(&["list-targets"]);
     assert!(err.contains("No targets were found"), "{err}");
 }
 
@@ -469,20 +452,20 @@ const PKG_HEADER: [&str; 2] = [
 
 #[test]
 fn package_lists_through_inheritance() {
-    let (db, hub, admin) = hub_with_admin();
+    let (db, hub, admin) = setup_with_cli(&[]);
     let anon = KojiCli::anon(&hub);
     hub.create_user("alice", "alice-pw", false);
-    ok(&admin, &["add-tag", "base"]);
-    ok(&admin, &["add-tag", "extras"]);
-    ok(&admin, &["add-tag", "f40", "--parent", "base"]);
-    ok(&admin, &["add-tag", "f40-updates", "--parent", "f40"]);
-    ok(&admin, &["add-tag-inheritance", "f40-updates", "extras", "--priority", "10", "--pkg-filter", "^(foo|bar)"]);
-    ok(&admin, &["add-tag", "f40-build", "--parent", "f40-updates"]);
-    let out = ok(&admin, &["add-pkg", "--owner", "alice", "base", "bash", "glibc", "kernel"]);
+    admin.ok(&["add-tag", "base"]);
+    admin.ok(&["add-tag", "extras"]);
+    admin.ok(&["add-tag", "f40", "--parent", "base"]);
+    admin.ok(&["add-tag", "f40-updates", "--parent", "f40"]);
+    admin.ok(&["add-tag-inheritance", "f40-updates", "extras", "--priority", "10", "--pkg-filter", "^(foo|bar)"]);
+    admin.ok(&["add-tag", "f40-build", "--parent", "f40-updates"]);
+    let out = admin.ok(&["add-pkg", "--owner", "alice", "base", "bash", "glibc", "kernel"]);
     assert_eq!(out.trim(), "Adding 3 packages to tag base");
-    ok(&admin, &["add-pkg", "--owner", "alice", "--extra-arches", "i686", "extras", "foo", "bar", "baz"]);
-    ok(&admin, &["add-pkg", "--owner", "kojiadmin", "f40", "kernel"]);
-    let out = ok(&admin, &["add-pkg", "--owner", "kojiadmin", "f40", "kernel"]);
+    admin.ok(&["add-pkg", "--owner", "alice", "--extra-arches", "i686", "extras", "foo", "bar", "baz"]);
+    admin.ok(&["add-pkg", "--owner", "kojiadmin", "f40", "kernel"]);
+    let out = admin.ok(&["add-pkg", "--owner", "kojiadmin", "f40", "kernel"]);
     assert!(out.contains("Package kernel already exists in tag f40"), "{out}");
 
     // The nearest entry wins (kernel from f40 over base); extras gives only what its filter admits.
@@ -493,61 +476,61 @@ fn package_lists_through_inheritance() {
         pkg_row("foo", "extras", "i686", "alice"),
         pkg_row("bar", "extras", "i686", "alice"),
     ];
-    let listed = ok(&anon, &["list-pkgs", "--tag", "f40-build"]);
+    let listed = anon.ok(&["list-pkgs", "--tag", "f40-build"]);
     assert_eq!(lines(&listed)[..2], PKG_HEADER);
     assert_eq!(lines(&listed)[2..], inherited);
-    let event = last_event(&db);
+    let event = db.last_event().to_string();
 
     // A block hides the package below it; unblocking the block's own tag removes the block.
-    ok(&admin, &["block-pkg", "f40-updates", "glibc"]);
-    let out = ok(&anon, &["list-pkgs", "--quiet", "--tag", "f40-build"]);
+    admin.ok(&["block-pkg", "f40-updates", "glibc"]);
+    let out = anon.ok(&["list-pkgs", "--quiet", "--tag", "f40-build"]);
     assert!(!out.contains("glibc"), "{out}");
-    let out = ok(&anon, &["list-pkgs", "--quiet", "--tag", "f40-build", "--show-blocked"]);
+    let out = anon.ok(&["list-pkgs", "--quiet", "--tag", "f40-build", "--show-blocked"]);
     assert_eq!(lines(&out)[0], blocked_row("glibc", "f40-updates", "", "alice"));
-    ok(&admin, &["unblock-pkg", "f40-updates", "glibc"]);
-    assert_eq!(lines(&ok(&anon, &["list-pkgs", "--quiet", "--tag", "f40-build"])), inherited);
+    admin.ok(&["unblock-pkg", "f40-updates", "glibc"]);
+    assert_eq!(lines(&anon.ok(&["list-pkgs", "--quiet", "--tag", "f40-build"])), inherited);
     // Unblocking a block inherited from another tag adds an unblocked entry of its own.
-    ok(&admin, &["block-pkg", "base", "bash"]);
-    ok(&admin, &["unblock-pkg", "f40-build", "bash"]);
-    let out = ok(&anon, &["list-pkgs", "--quiet", "--tag", "f40-build", "--noinherit"]);
+    admin.ok(&["block-pkg", "base", "bash"]);
+    admin.ok(&["unblock-pkg", "f40-build", "bash"]);
+    let out = anon.ok(&["list-pkgs", "--quiet", "--tag", "f40-build", "--noinherit"]);
     assert_eq!(lines(&out), [pkg_row("bash", "f40-build", "", "alice")]);
-    let out = ok(&anon, &["list-pkgs", "--quiet", "--tag", "f40", "--package", "bash", "--show-blocked"]);
+    let out = anon.ok(&["list-pkgs", "--quiet", "--tag", "f40", "--package", "bash", "--show-blocked"]);
     assert_eq!(lines(&out), [blocked_row("bash", "base", "", "alice")]);
 
     // Owners and extra arches; set-* need an entry (own or inherited).
-    ok(&admin, &["set-pkg-owner", "alice", "f40", "kernel"]);
-    ok(&admin, &["set-pkg-arches", "x86_64,ppc64le", "base", "glibc"]);
-    let err = fails(&admin, &["set-pkg-owner", "alice", "f40", "baz"]);
+    admin.ok(&["set-pkg-owner", "alice", "f40", "kernel"]);
+    admin.ok(&["set-pkg-arches", "x86_64,ppc64le", "base", "glibc"]);
+    let err = admin.fails(&["set-pkg-owner", "alice", "f40", "baz"]);
     assert!(err.contains("cannot update: tag f40 has no data for package baz"), "{err}");
-    ok(&admin, &["remove-pkg", "f40", "kernel"]);
+    admin.ok(&["remove-pkg", "f40", "kernel"]);
     assert_eq!(
-        lines(&ok(&anon, &["list-pkgs", "--quiet", "--tag", "f40"])),
+        lines(&anon.ok(&["list-pkgs", "--quiet", "--tag", "f40"])),
         [pkg_row("glibc", "base", "x86_64 ppc64le", "alice"), pkg_row("kernel", "base", "", "alice"),]
     );
     // What a parent already gives the same way is not added again.
     let own = "SELECT count(*) FROM tag_packages JOIN tag ON tag.id = tag_id JOIN package ON package.id = package_id \
                WHERE tag.name = 'f40-updates' AND package.name = 'kernel'";
-    ok(&admin, &["add-pkg", "--owner", "alice", "f40-updates", "kernel"]);
+    admin.ok(&["add-pkg", "--owner", "alice", "f40-updates", "kernel"]);
     assert_eq!(db.psql(own).trim(), "0");
 
     // By owner and by package: listings of every tag, without inheritance.
-    let err = fails(&anon, &["list-pkgs", "--owner", "kojiadmin"]);
+    let err = anon.fails(&["list-pkgs", "--owner", "kojiadmin"]);
     assert!(err.contains("(no matching packages)"), "{err}");
-    let out = ok(&anon, &["list-pkgs", "--quiet", "--owner", "alice", "--package", "bash", "--show-blocked"]);
+    let out = anon.ok(&["list-pkgs", "--quiet", "--owner", "alice", "--package", "bash", "--show-blocked"]);
     assert_eq!(lines(&out), [blocked_row("bash", "base", "", "alice"), pkg_row("bash", "f40-build", "", "alice")]);
-    let out = ok(&anon, &["list-pkgs", "--quiet", "--package", "glibc"]);
+    let out = anon.ok(&["list-pkgs", "--quiet", "--package", "glibc"]);
     assert_eq!(lines(&out), [pkg_row("glibc", "base", "x86_64 ppc64le", "alice")]);
-    assert_eq!(lines(&ok(&anon, &["list-pkgs"]))[2..], ["bash", "glibc", "kernel", "foo", "bar", "baz"]);
-    assert_eq!(lines(&ok(&anon, &["list-tags", "--package", "kernel"])), ["base"]);
+    assert_eq!(lines(&anon.ok(&["list-pkgs"]))[2..], ["bash", "glibc", "kernel", "foo", "bar", "baz"]);
+    assert_eq!(lines(&anon.ok(&["list-tags", "--package", "kernel"])), ["base"]);
 
     // The package list as it was at an earlier event, given by id or by time.
-    let out = ok(&anon, &["list-pkgs", "--tag", "f40-build", "--event", &event]);
+    let out = anon.ok(&["list-pkgs", "--tag", "f40-build", "--event", &event]);
     assert!(lines(&out)[0].starts_with(&format!("Querying at event {event} (")), "{out}");
     assert_eq!(lines(&out)[3..], inherited);
     let later =
         format!("{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 60);
-    let out = ok(&anon, &["list-pkgs", "--quiet", "--tag", "f40-build", "--ts", &later]);
-    assert!(lines(&out)[0].starts_with(&format!("Querying at event {} (", last_event(&db))), "{out}");
+    let out = anon.ok(&["list-pkgs", "--quiet", "--tag", "f40-build", "--ts", &later]);
+    assert!(lines(&out)[0].starts_with(&format!("Querying at event {} (", db.last_event())), "{out}");
 
     // The API's own options: duplicates, owners left out, counting, paging.
     let script = r#"
@@ -575,15 +558,15 @@ print([p['package_name'] for p in s.listPackages(tagID='f40-build', inherited=Tr
 
 #[test]
 fn package_list_permissions_locks_and_errors() {
-    let (db, hub, admin) = hub_with_admin();
+    let (db, hub, admin) = setup_with_cli(&[]);
     hub.create_user("bob", "bob-pw", false);
     hub.create_user("eve", "eve-pw", false);
-    ok(&admin, &["grant-permission", "tag", "bob"]);
+    admin.ok(&["grant-permission", "tag", "bob"]);
     let bob = KojiCli::password(&hub, "bob", "bob-pw");
     let eve = KojiCli::password(&hub, "eve", "eve-pw");
-    ok(&admin, &["add-tag", "base"]);
-    ok(&admin, &["add-tag", "f40", "--parent", "base"]);
-    ok(&bob, &["add-pkg", "--owner", "bob", "base", "bash"]);
+    admin.ok(&["add-tag", "base"]);
+    admin.ok(&["add-tag", "f40", "--parent", "base"]);
+    bob.ok(&["add-pkg", "--owner", "bob", "base", "bash"]);
 
     let listings = "SELECT count(*), max(create_event) FROM tag_packages";
     let packages = "SELECT count(*) FROM package";
@@ -608,38 +591,38 @@ fn package_list_permissions_locks_and_errors() {
         (&admin, vec!["unblock-pkg", "base", "bash"], "package bash NOT blocked in tag base"),
         (&admin, vec!["call", "packageListRemove", "base", "nosuchpkg"], "No such entry in table package: nosuchpkg"),
     ] {
-        let err = fails(cli, &args);
+        let err = cli.fails(&args);
         assert!(err.contains(expected), "{args:?}: {err}");
     }
     assert_eq!((db.psql(listings), db.psql(packages)), (before.clone(), pkgs_before));
 
     // A block in base: an unblocked entry may not simply be added below it without force.
-    ok(&bob, &["block-pkg", "base", "bash"]);
-    let err = fails(&bob, &["call", "packageListAdd", "f40", "bash", "owner=bob", "block=False"]);
+    bob.ok(&["block-pkg", "base", "bash"]);
+    let err = bob.fails(&["call", "packageListAdd", "f40", "bash", "owner=bob", "block=False"]);
     assert!(err.contains("package bash is blocked in tag f40"), "{err}");
-    ok(&bob, &["call", "packageListAdd", "f40", "bash", "owner=bob", "block=False", "force=True"]);
-    ok(&bob, &["unblock-pkg", "base", "bash"]);
+    bob.ok(&["call", "packageListAdd", "f40", "bash", "owner=bob", "block=False", "force=True"]);
+    bob.ok(&["unblock-pkg", "base", "bash"]);
 
     // A locked tag refuses changes to its list, even to admins unless they force it.
-    ok(&admin, &["edit-tag", "base", "--lock"]);
+    admin.ok(&["edit-tag", "base", "--lock"]);
     let before = db.psql(listings);
-    let err = fails(&bob, &["add-pkg", "--owner", "bob", "base", "zsh"]);
+    let err = bob.fails(&["add-pkg", "--owner", "bob", "base", "zsh"]);
     assert!(err.contains("ActionNotAllowed: tag is locked"), "{err}");
-    let err = fails(&admin, &["set-pkg-owner", "kojiadmin", "base", "bash"]);
+    let err = admin.fails(&["set-pkg-owner", "kojiadmin", "base", "bash"]);
     assert!(err.contains("ActionNotAllowed: tag is locked"), "{err}");
-    let err = fails(&bob, &["set-pkg-owner", "--force", "kojiadmin", "base", "bash"]);
+    let err = bob.fails(&["set-pkg-owner", "--force", "kojiadmin", "base", "bash"]);
     assert!(err.contains("ActionNotAllowed: tag is locked"), "{err}");
     assert_eq!(db.psql(listings), before);
-    ok(&admin, &["set-pkg-owner", "--force", "kojiadmin", "base", "bash"]);
+    admin.ok(&["set-pkg-owner", "--force", "kojiadmin", "base", "bash"]);
     // A tag requiring a permission refuses users without it; admins hold every lock-tag permission they set.
-    ok(&admin, &["edit-tag", "base", "--unlock", "--perm", "admin"]);
+    admin.ok(&["edit-tag", "base", "--unlock", "--perm", "admin"]);
     let before = db.psql(listings);
-    let err = fails(&bob, &["add-pkg", "--owner", "bob", "base", "zsh"]);
+    let err = bob.fails(&["add-pkg", "--owner", "bob", "base", "zsh"]);
     assert!(err.contains("ActionNotAllowed: tag requires admin permission"), "{err}");
     assert_eq!(db.psql(listings), before);
-    ok(&admin, &["add-pkg", "--owner", "bob", "base", "zsh"]);
-    ok(&admin, &["edit-tag", "base", "--no-perm"]);
-    ok(&bob, &["remove-pkg", "base", "zsh"]);
+    admin.ok(&["add-pkg", "--owner", "bob", "base", "zsh"]);
+    admin.ok(&["edit-tag", "base", "--no-perm"]);
+    bob.ok(&["remove-pkg", "base", "zsh"]);
 
     // Lookups, and the tags a build is tagged into (tag_listing, as tagging writes it).
     db.psql(

@@ -28,8 +28,8 @@ struct Live {
     reported_ready: bool,
     task_load: f64,
     last_seen: Instant,
-    /// What the `host` row says, as far as this hub wrote it.
-    written_ready: Option<bool>,
+    /// What the `host` row says, as far as this hub wrote it, and whether the host was alive then.
+    written: Option<(bool, bool)>,
     /// Reported data not written yet, and what was written last.
     data: Option<serde_json::Value>,
     written_data: Option<serde_json::Value>,
@@ -45,7 +45,7 @@ impl Live {
             reported_ready: false,
             task_load: 0.0,
             last_seen: now,
-            written_ready: None,
+            written: None,
             data: None,
             written_data: None,
             push: None,
@@ -118,11 +118,18 @@ impl HostRegistry {
         for (&id, live) in self.hosts.iter_mut().filter(|(id, _)| only.is_none_or(|o| o.contains(id))) {
             let alive = live.alive(now, missed, ready_timeout);
             let ready = live.reported_ready && alive;
-            if live.written_ready != Some(ready) {
-                live.written_ready = Some(ready);
-                ready_changes.push((id, ready, live.task_load));
-                if !ready && !alive {
-                    tracing::warn!(host = id, "host missed its heartbeats: not ready");
+            if live.written != Some((ready, alive)) {
+                // A host going silent while it was already not ready (busy) must still be reported lost.
+                let newly_lost = !alive && live.written.is_none_or(|(_, was_alive)| was_alive);
+                live.written = Some((ready, alive));
+                ready_changes.push(crate::db::hosts_live::ReadyChange {
+                    host: id,
+                    ready,
+                    load: live.task_load,
+                    lost: newly_lost,
+                });
+                if newly_lost {
+                    tracing::warn!(host = id, "host missed its heartbeats: lost");
                 }
             }
             if live.data.is_some()
@@ -159,7 +166,7 @@ impl HostRegistry {
             .into_actor(self),
         );
         metrics::gauge!("koji_hosts_ready")
-            .set(self.hosts.values().filter(|l| l.written_ready == Some(true)).count() as f64);
+            .set(self.hosts.values().filter(|l| l.written.is_some_and(|(ready, _)| ready)).count() as f64);
     }
 
     fn flush_update_time(&mut self, ctx: &mut Context<Self>) {
@@ -212,7 +219,7 @@ impl Handler<Report> for HostRegistry {
     fn handle(&mut self, m: Report, ctx: &mut Context<Self>) {
         let now = Instant::now();
         let live = self.hosts.entry(m.host).or_insert_with(|| Live::new(now, false));
-        let flips = live.reported_ready != m.ready || live.written_ready.is_none();
+        let flips = live.reported_ready != m.ready || live.written.is_none();
         live.reported_ready = m.ready;
         live.task_load = m.task_load;
         live.last_seen = now;

@@ -369,7 +369,7 @@ impl TaskScheduler {
             std::mem::take(&mut self.grace).into_iter().partition(|(deadline, _, _)| *deadline <= now);
         self.grace = later;
         for (_, host, tasks) in due {
-            if self.state.host_available(host) {
+            if !self.state.host_down(host) {
                 continue;
             }
             for task in tasks.into_iter().filter(|t| self.state.is_open_on(*t, host)) {
@@ -437,16 +437,23 @@ impl Handler<Reconcile> for TaskScheduler {
     }
 }
 
-/// A host's configuration or liveness changed (from `koji_host` notifications).
+/// A host's configuration or liveness changed (from `koji_host` notifications); `lost` when the hub that
+/// tracks it stopped hearing from it (as opposed to the host reporting itself busy).
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct HostChanged(pub i32);
+pub struct HostChanged {
+    pub host: i32,
+    pub lost: bool,
+}
 
 impl Handler<HostChanged> for TaskScheduler {
     type Result = ();
     fn handle(&mut self, m: HostChanged, ctx: &mut Context<Self>) {
         if self.leader.is_some() {
-            self.reload_hosts.insert(m.0);
+            if m.lost {
+                self.state.mark_lost(m.host);
+            }
+            self.reload_hosts.insert(m.host);
             self.pump(ctx);
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::db::{self, query::Select};
 use crate::fault::{KojiError, KojiResult};
-use crate::rpms::{RpmRef, get_rpm};
+use crate::rpms::{RpmRef, external, get_rpm};
 use crate::tags::{Arches, parse_arches};
 use crate::xmlrpc::Value;
 use deadpool_postgres::GenericClient;
@@ -121,14 +121,13 @@ pub async fn set_state(
 
 /// `host.setBuildRootList` (state INIT, `update` false) and `host.updateBuildRootList` (state BUILDING,
 /// `update` true: rpms already listed are skipped) — Koji's `_setList`. Each entry is an rpm Koji knows (by
-/// `id` or N-V-R.A); entries with an external repo `location` would be created as external rpms, which koji-rs
-/// does not support yet.
+/// `id` or N-V-R.A), or, with a `location`, an rpm of that external repo (recorded when new).
 pub async fn set_list(
     tx: &impl GenericClient,
     id: i32,
     host: i32,
     task: Option<i32>,
-    rpms: &[RpmRef],
+    rpms: &[Value],
     update: bool,
 ) -> KojiResult<()> {
     let br = load_owned(tx, id, host, task).await?;
@@ -137,14 +136,16 @@ pub async fn set_list(
     }
     let mut ids = Vec::with_capacity(rpms.len());
     for entry in rpms {
-        if let RpmRef::Map { location: Some(l), .. } = entry
-            && !l.is_empty()
-        {
-            return Err(KojiError::generic("external rpms in buildroot listings are not supported by this hub"));
-        }
-        match get_rpm(tx, entry, true, false).await? {
-            Value::Struct(s) => ids.push(s.get("id").and_then(Value::as_i64).unwrap_or_default() as i32),
-            _ => unreachable!("strict get_rpm returns a record"),
+        let location = entry.as_struct().and_then(|s| s.get("location")).and_then(Value::as_str);
+        match (entry, location) {
+            (Value::Struct(rpm), Some(repo)) if !repo.is_empty() => ids.push(external::add(tx, rpm, repo).await?),
+            _ => {
+                let r: RpmRef = crate::xmlrpc::from_value(entry.clone())?;
+                match get_rpm(tx, &r, true, false).await? {
+                    Value::Struct(s) => ids.push(s.get("id").and_then(Value::as_i64).unwrap_or_default() as i32),
+                    _ => unreachable!("strict get_rpm returns a record"),
+                }
+            }
         }
     }
     ids.sort_unstable();

@@ -54,7 +54,33 @@ pub async fn init_build(tx: &impl GenericClient, data: &InitData, owner: i32) ->
     let epoch = data.epoch.ok_or_else(|| missing("epoch"))?;
     let extra = data.extra.as_ref().map(|e| db::value_to_json(e).to_string());
     let package = lookup::named_or_create(tx, "package", &InfoRef::Name(name.to_owned())).await?;
-    let event = db::new_event(tx).await?;
+    let old = q::by_nvr_for_update(tx, package.id, version, release).await?;
+    if let Some(old) = &old {
+        match old.state {
+            STATE_BUILDING if old.task_id == Some(data.task_id) => {
+                return Ok(Initialized { build_id: old.id, recycled: false });
+            }
+            STATE_BUILDING => {
+                return Err(KojiError::generic(format!(
+                    "Build already in progress (task {})",
+                    old.task_id.map_or("None".into(), |t| t.to_string())
+                )));
+            }
+            STATE_FAILED | STATE_CANCELED => {
+                if let Some(why) = q::recycle_obstacle(tx, old.id).await? {
+                    return Err(KojiError::generic(format!("Build already exists. Unable to recycle, {why}")));
+                }
+            }
+            state => {
+                return Err(KojiError::generic(format!(
+                    "Build already exists (id={}, state={}): {}",
+                    old.id,
+                    state_name(state),
+                    describe(data)
+                )));
+            }
+        }
+    }
     let row = TaskBuild {
         package_id: package.id,
         version,
@@ -64,39 +90,17 @@ pub async fn init_build(tx: &impl GenericClient, data: &InitData, owner: i32) ->
         task_id: data.task_id,
         source: data.source.as_deref(),
         extra: extra.as_deref(),
-        event,
+        event: db::new_event(tx).await?,
     };
-    let Some(old) = q::by_nvr_for_update(tx, package.id, version, release).await? else {
-        let build_id = q::insert_building(tx, &row).await?;
-        q::add_type(tx, build_id, "rpm").await?;
-        return Ok(Initialized { build_id, recycled: false });
+    let (build_id, recycled) = match old {
+        None => (q::insert_building(tx, &row).await?, false),
+        Some(old) => {
+            q::recycle(tx, old.id, &row).await?;
+            (old.id, true)
+        }
     };
-    match old.state {
-        STATE_BUILDING if old.task_id == Some(data.task_id) => {
-            return Ok(Initialized { build_id: old.id, recycled: false });
-        }
-        STATE_BUILDING => {
-            return Err(KojiError::generic(format!(
-                "Build already in progress (task {})",
-                old.task_id.map_or("None".into(), |t| t.to_string())
-            )));
-        }
-        STATE_FAILED | STATE_CANCELED => {}
-        state => {
-            return Err(KojiError::generic(format!(
-                "Build already exists (id={}, state={}): {}",
-                old.id,
-                state_name(state),
-                describe(data)
-            )));
-        }
-    }
-    if let Some(why) = q::recycle_obstacle(tx, old.id).await? {
-        return Err(KojiError::generic(format!("Build already exists. Unable to recycle, {why}")));
-    }
-    q::recycle(tx, old.id, &row).await?;
-    q::add_type(tx, old.id, "rpm").await?;
-    Ok(Initialized { build_id: old.id, recycled: true })
+    q::add_type(tx, build_id, "rpm").await?;
+    Ok(Initialized { build_id, recycled })
 }
 
 /// The build data as Koji's `%r` shows it in "Build already exists".

@@ -6,19 +6,30 @@ use deadpool_postgres::GenericClient;
 
 /// Readiness changes `(host, ready, task_load)` of many hosts in one statement, each announced to the
 /// scheduler.
-pub async fn set_ready(db: &impl GenericClient, changes: &[(i32, bool, f64)]) -> KojiResult<()> {
-    let ids: Vec<i32> = changes.iter().map(|c| c.0).collect();
-    let ready: Vec<bool> = changes.iter().map(|c| c.1).collect();
-    let load: Vec<f64> = changes.iter().map(|c| c.2).collect();
+/// A host's effective readiness as its hub's registry sees it.
+pub struct ReadyChange {
+    pub host: i32,
+    pub ready: bool,
+    pub load: f64,
+    /// It stopped being heard from (as opposed to reporting itself busy): the scheduler frees its tasks.
+    pub lost: bool,
+}
+
+pub async fn set_ready(db: &impl GenericClient, changes: &[ReadyChange]) -> KojiResult<()> {
+    let ids: Vec<i32> = changes.iter().map(|c| c.host).collect();
+    let ready: Vec<bool> = changes.iter().map(|c| c.ready).collect();
+    let load: Vec<f64> = changes.iter().map(|c| c.load).collect();
+    let lost: Vec<bool> = changes.iter().map(|c| c.lost).collect();
+    // The `koji_host` payload is the host id, with `:lost` when it was lost.
     let st = db
         .prepare_cached(
             "WITH u AS (UPDATE host SET ready = c.ready, task_load = c.load, update_time = NOW() \
-                        FROM unnest($1::int4[], $2::bool[], $3::float8[]) AS c(id, ready, load) \
-                        WHERE host.id = c.id RETURNING host.id) \
-             SELECT count(pg_notify('koji_host', id::text)) FROM u",
+                        FROM unnest($1::int4[], $2::bool[], $3::float8[], $4::bool[]) AS c(id, ready, load, lost) \
+                        WHERE host.id = c.id RETURNING host.id, c.lost) \
+             SELECT count(pg_notify('koji_host', CASE WHEN lost THEN id::text || ':lost' ELSE id::text END)) FROM u",
         )
         .await?;
-    db.execute(&st, &[&ids, &ready, &load]).await?;
+    db.execute(&st, &[&ids, &ready, &load, &lost]).await?;
     Ok(())
 }
 
@@ -53,13 +64,10 @@ pub async fn notify(db: &impl GenericClient, host: i32) -> KojiResult<()> {
 pub async fn expire_silent(db: &impl GenericClient, timeout_secs: f64) -> KojiResult<Vec<i32>> {
     let st = db
         .prepare_cached(
-            "UPDATE host SET ready = FALSE WHERE ready AND (update_time IS NULL OR \
-             update_time < NOW() - make_interval(secs => $1)) RETURNING id",
+            "WITH u AS (UPDATE host SET ready = FALSE WHERE ready AND (update_time IS NULL OR \
+             update_time < NOW() - make_interval(secs => $1)) RETURNING id) \
+             SELECT id, pg_notify('koji_host', id::text || ':lost') FROM u",
         )
         .await?;
-    let ids: Vec<i32> = db.query(&st, &[&timeout_secs]).await?.iter().map(|r| r.get(0)).collect();
-    for id in &ids {
-        notify(db, *id).await?;
-    }
-    Ok(ids)
+    Ok(db.query(&st, &[&timeout_secs]).await?.iter().map(|r| r.get(0)).collect())
 }

@@ -175,10 +175,12 @@ pub async fn finish(db: &impl GenericClient, id: i32, host: i32, state: i32, res
 }
 
 /// Back to FREE unless finished; with `host`, only if that host holds it. Returns the ids freed.
+/// Rows are locked in id order, as placement batches and waits lock them, so the two never deadlock.
 pub async fn free(db: &impl GenericClient, ids: &[i32], host: Option<i32>) -> KojiResult<Vec<i32>> {
     let st = db
         .prepare_cached(
-            "UPDATE task SET state = 0, host_id = NULL WHERE id = ANY($1) AND state IN (0, 1, 4) \
+            "WITH locked AS (SELECT id FROM task WHERE id = ANY($1) ORDER BY id FOR UPDATE) \
+             UPDATE task SET state = 0, host_id = NULL WHERE id IN (SELECT id FROM locked) AND state IN (0, 1, 4) \
              AND ($2::int4 IS NULL OR host_id = $2) RETURNING id",
         )
         .await?;
@@ -195,16 +197,17 @@ pub async fn free(db: &impl GenericClient, ids: &[i32], host: Option<i32>) -> Ko
 
 /// Koji's `Task.cancel(recurse)`: cancels the task and, through every task it cancels, their children; a task
 /// already CLOSED, FAILED or CANCELED is left alone and not descended into. Also cancels BUILDING builds of the
-/// canceled tasks. Returns `(id, host_id)` of every task canceled.
+/// canceled tasks. Returns `(id, host_id)` of every task canceled. Rows are locked in id order (see [`free`]).
 pub async fn cancel(db: &impl GenericClient, id: i32, recurse: bool) -> KojiResult<Vec<(i32, Option<i32>)>> {
     let st = db
         .prepare_cached(
             "WITH RECURSIVE tree(id) AS ( \
                SELECT id FROM task WHERE id = $1 AND state IN (0, 1, 4) \
                UNION ALL SELECT t.id FROM task t JOIN tree ON t.parent = tree.id \
-               WHERE $2 AND t.state IN (0, 1, 4)) \
+               WHERE $2 AND t.state IN (0, 1, 4)), \
+             locked AS (SELECT id FROM task WHERE id IN (SELECT id FROM tree) ORDER BY id FOR UPDATE) \
              UPDATE task SET state = 3, completion_time = NOW(), waiting = FALSE \
-             WHERE id IN (SELECT id FROM tree) RETURNING id, host_id",
+             WHERE id IN (SELECT id FROM locked) AND state IN (0, 1, 4) RETURNING id, host_id",
         )
         .await?;
     let canceled: Vec<(i32, Option<i32>)> =
@@ -217,9 +220,10 @@ pub async fn cancel(db: &impl GenericClient, id: i32, recurse: bool) -> KojiResu
 pub async fn cancel_tree(db: &impl GenericClient, root: i32) -> KojiResult<Vec<(i32, Option<i32>)>> {
     let st = db
         .prepare_cached(
-            "WITH RECURSIVE tree(id) AS (SELECT $1::int4 UNION ALL SELECT t.id FROM task t JOIN tree ON t.parent = tree.id) \
+            "WITH RECURSIVE tree(id) AS (SELECT $1::int4 UNION ALL SELECT t.id FROM task t JOIN tree ON t.parent = tree.id), \
+             locked AS (SELECT id FROM task WHERE id IN (SELECT id FROM tree) ORDER BY id FOR UPDATE) \
              UPDATE task SET state = 3, completion_time = NOW(), waiting = FALSE \
-             WHERE id IN (SELECT id FROM tree) AND state IN (0, 1, 4) RETURNING id, host_id",
+             WHERE id IN (SELECT id FROM locked) AND state IN (0, 1, 4) RETURNING id, host_id",
         )
         .await?;
     let canceled: Vec<(i32, Option<i32>)> =

@@ -29,12 +29,7 @@ pub struct EntryChange {
 
 /// Koji's default `package_list` policy, and the tag's access rules.
 async fn assert_allowed(db: &impl GenericClient, tag: &TagConfig, user: i32, force: bool) -> KojiResult<()> {
-    let perms = db::perms::effective(db, user).await?;
-    if !perms.iter().any(|p| p == "admin" || p == "tag") {
-        return Err(KojiError::not_allowed(
-            "policy violation (package_list): Only admin/tag can do this via default policy",
-        ));
-    }
+    crate::policy::check(db, "package_list", &Default::default(), Some(user), true).await?;
     tags::assert_tag_access(db, tag, user, force).await
 }
 

@@ -15,9 +15,8 @@ use crate::files::blocking;
 use crate::lookup::BuildRef;
 use crate::pathinfo::PathInfo;
 use crate::policy;
-use crate::rpms::RpmRef;
 use crate::tasks::host_side::assert_host;
-use crate::xmlrpc::Struct;
+use crate::xmlrpc::{Struct, Value};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,18 +58,9 @@ struct TagBuild {
     fromtag: Option<InfoRef>,
 }
 
-/// Accepted for kojid's sake; koji-rs sends no notification mail.
+/// `host.tagNotification`'s arguments, accepted and ignored: koji-rs sends no notification mail.
 #[derive(Deserialize)]
-#[allow(dead_code)]
-struct TagNotification {
-    is_successful: Flag,
-    tag_id: Option<i32>,
-    from_id: Option<i32>,
-    build_id: Option<i32>,
-    user_id: Option<i32>,
-    ignore_success: Flag,
-    failure_msg: Option<String>,
-}
+struct Ignored {}
 
 #[derive(Deserialize)]
 struct Policy {
@@ -96,7 +86,7 @@ struct BuildRootState {
 #[derive(Deserialize)]
 struct BuildRootList {
     brootid: i32,
-    rpmlist: Vec<RpmRef>,
+    rpmlist: Vec<Value>,
     task_id: Option<i32>,
 }
 
@@ -180,7 +170,7 @@ async fn tag_build(ctx: CallCtx, a: TagBuild) -> KojiResult<()> {
     Ok(())
 }
 
-async fn tag_notification(ctx: CallCtx, _: TagNotification) -> KojiResult<()> {
+async fn tag_notification(ctx: CallCtx, _: Ignored) -> KojiResult<()> {
     require_host(&ctx).await?;
     Ok(())
 }

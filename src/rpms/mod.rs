@@ -1,6 +1,7 @@
 //! Rpms: the `rpminfo` and `rpmsigs` tables (`listRPMs`, `getRPM`, `queryRPMSigs`), and reading rpm files
 //! (`file`: the header fields Koji imports, `getRPMHeaders`).
 
+pub mod external;
 pub mod file;
 pub mod nvra;
 

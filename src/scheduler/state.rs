@@ -111,6 +111,9 @@ struct Host {
     tasks: HashSet<i32>,
     /// Where the host is in the bin indexes now: its rank and bins.
     indexed: Option<i64>,
+    /// Gone for good as far as its tasks are concerned (disabled, or lost: heartbeats missed). A host that is
+    /// merely busy (reports not ready, as a stock kojid does at maxjobs) takes no new work but keeps its tasks.
+    down: bool,
 }
 
 impl Host {
@@ -122,7 +125,7 @@ impl Host {
 /// What changed when a host's configuration or liveness was updated.
 #[derive(Debug, Default, PartialEq)]
 pub struct HostChange {
-    /// The host can no longer run work (not ready, disabled, gone): its ASSIGNED tasks, to free now.
+    /// The host went down (disabled, lost, removed): its ASSIGNED tasks, to free now.
     pub free_now: Vec<i32>,
     /// …and its OPEN tasks, to free once the grace period has passed without it coming back.
     pub open: Vec<i32>,
@@ -145,6 +148,8 @@ pub struct State {
     /// Bins where something changed since the last `place`.
     pending: HashSet<Bin>,
     arches: HashMap<String, Arc<str>>,
+    /// Hosts reported lost (missed heartbeats, silent) and not ready since.
+    lost: HashSet<i32>,
 }
 
 impl State {
@@ -157,6 +162,7 @@ impl State {
             index: HashMap::new(),
             pending: HashSet::new(),
             arches: HashMap::new(),
+            lost: HashSet::new(),
         }
     }
 
@@ -166,6 +172,7 @@ impl State {
         self.queues.clear();
         self.index.clear();
         self.pending.clear();
+        self.lost.clear();
     }
 
     fn bin(&mut self, channel: i32, arch: &str) -> Bin {
@@ -272,9 +279,15 @@ impl State {
         self.detach(id);
     }
 
+    /// The host was heard to be lost (its notification said so); applied at its next `upsert_host`, and
+    /// forgotten once it reports ready again.
+    pub fn mark_lost(&mut self, id: i32) {
+        self.lost.insert(id);
+    }
+
     /// Brings a host in line with its database rows (or removes it with `None`).
     pub fn upsert_host(&mut self, id: i32, spec: Option<HostSpec>) -> HostChange {
-        let was_available = self.hosts.get(&id).is_some_and(Host::available);
+        let was_down = self.hosts.get(&id).is_none_or(|h| h.down);
         let tasks: Vec<i32> = self.hosts.get(&id).map(|h| h.tasks.iter().copied().collect()).unwrap_or_default();
         if let Some(old) = self.hosts.get(&id) {
             let old_bins = old.bins.clone();
@@ -298,21 +311,25 @@ impl State {
                 let maxjobs = spec.maxjobs.filter(|m| *m > 0).unwrap_or(self.config.default_maxjobs);
                 let (load, ntasks) =
                     tasks.iter().filter_map(|t| self.tasks.get(t)).fold((0.0, 0), |(l, n), t| (l + t.load(), n + 1));
+                if spec.ready {
+                    self.lost.remove(&id);
+                }
+                let down = !spec.enabled || self.lost.contains(&id);
                 let host = Host {
                     load: HostLoad { capacity: spec.capacity, load, ntasks, maxjobs },
                     spec,
                     bins: bins.clone(),
                     tasks: tasks.iter().copied().collect(),
                     indexed: None,
+                    down,
                 };
                 self.hosts.insert(id, host);
                 self.pending.extend(bins);
                 self.reindex(id);
             }
         }
-        let available = self.hosts.get(&id).is_some_and(Host::available);
         let mut change = HostChange::default();
-        if was_available && !available || !self.hosts.contains_key(&id) {
+        if !was_down && self.host_down(id) || !self.hosts.contains_key(&id) {
             for t in tasks {
                 match self.tasks.get(&t).map(|t| (t.placement, t.pinned)) {
                     Some((Placement::Assigned { .. }, false)) => change.free_now.push(t),
@@ -326,9 +343,9 @@ impl State {
         change
     }
 
-    /// Whether the host can run work now (to decide, after a grace period, if its OPEN tasks must go).
-    pub fn host_available(&self, id: i32) -> bool {
-        self.hosts.get(&id).is_some_and(Host::available)
+    /// Whether the host is down (disabled, lost or gone): after a grace period, its OPEN tasks must go.
+    pub fn host_down(&self, id: i32) -> bool {
+        self.hosts.get(&id).is_none_or(|h| h.down)
     }
 
     /// Whether `task` is still OPEN on `host` in the model.
@@ -587,10 +604,32 @@ mod tests {
         s.upsert_task(TaskRow { state: ASSIGNED, host_id: Some(1), ..task(1, 20, "x86_64", 1) }, now);
         s.upsert_task(TaskRow { state: OPEN, host_id: Some(1), ..task(2, 20, "x86_64", 1) }, now);
         s.upsert_task(TaskRow { state: ASSIGNED, host_id: Some(1), pinned: true, ..task(3, 20, "x86_64", 1) }, now);
+        s.mark_lost(1);
         let change = s.upsert_host(1, Some(HostSpec { ready: false, ..host(1, &["x86_64"], &[1], 8.0) }));
         assert_eq!(change, HostChange { free_now: vec![1], open: vec![2] });
-        assert!(!s.host_available(1));
+        assert!(s.host_down(1));
         assert!(s.is_open_on(2, 1));
+        // Back again: no longer down.
+        s.upsert_host(1, Some(host(1, &["x86_64"], &[1], 8.0)));
+        assert!(!s.host_down(1));
+    }
+
+    #[test]
+    fn a_busy_host_keeps_its_tasks() {
+        let now = Instant::now();
+        let mut s = State::new(config());
+        s.upsert_host(1, Some(host(1, &["x86_64"], &[1], 8.0)));
+        s.upsert_task(TaskRow { state: ASSIGNED, host_id: Some(1), ..task(1, 20, "x86_64", 1) }, now);
+        s.upsert_task(TaskRow { state: OPEN, host_id: Some(1), ..task(2, 20, "x86_64", 1) }, now);
+        s.upsert_task(task(3, 20, "x86_64", 1), now);
+        let change = s.upsert_host(1, Some(HostSpec { ready: false, ..host(1, &["x86_64"], &[1], 8.0) }));
+        assert_eq!(change, HostChange::default());
+        assert!(!s.host_down(1));
+        assert!(s.place(now).is_empty(), "a host that is not ready takes no new work");
+        // Then it dies while busy: now its tasks go.
+        s.mark_lost(1);
+        let change = s.upsert_host(1, Some(HostSpec { ready: false, ..host(1, &["x86_64"], &[1], 8.0) }));
+        assert_eq!(change, HostChange { free_now: vec![1], open: vec![2] });
     }
 
     #[test]

@@ -121,6 +121,18 @@ impl KojiCli {
     /// the hub in `KOJI_URL`, this CLI's config in `KOJI_CONFIG` and
     /// `KOJI_PROFILE`, and its credentials in `KOJI_USER`/`KOJI_PASSWORD` or
     /// `KOJI_CERT`/`KOJI_SERVERCA`, whichever apply.
+    /// Runs a command that must succeed; returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.run(args).assert_success().stdout.clone()
+    }
+
+    /// Runs a command that must fail; returns its stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_ne!(out.status, 0, "koji {} succeeded:\n{}", args.join(" "), out.stdout);
+        out.stderr
+    }
+
     pub fn python(&self, script: &str) -> CliOutput {
         run(self.python_command(script), "python script")
     }

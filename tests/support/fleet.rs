@@ -2,10 +2,11 @@
 //! legacy plain-text password "pw", its config and channels, announced to the scheduler), tasks made by
 //! the admin through `makeTask`, and polling for what the hub does asynchronously.
 
+use super::cli::KojiCli;
 use super::hub::{Hub, HubOptions};
 use super::pg::{DbInfo, PgCluster};
 use super::rpc::{Rpc, kwargs};
-use koji_rs::xmlrpc::Value;
+use koji_rs::xmlrpc::{Struct, Value};
 use std::time::{Duration, Instant};
 
 pub const ADMIN_PW: &str = "admin-pw";
@@ -22,6 +23,13 @@ pub fn setup(extra: &[(&str, &str)]) -> (DbInfo, Hub) {
     (db, hub)
 }
 
+/// [`setup`], and the stock CLI logged in as `kojiadmin`.
+pub fn setup_with_cli(extra: &[(&str, &str)]) -> (DbInfo, Hub, KojiCli) {
+    let (db, hub) = setup(extra);
+    let admin = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
+    (db, hub, admin)
+}
+
 /// A host user with password "pw", its config and channels, announced to the scheduler; returns its id.
 pub fn add_host(db: &DbInfo, name: &str, arches: &str, capacity: f64, channels: &[&str]) -> i64 {
     let channels = channels.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(",");
@@ -34,6 +42,12 @@ pub fn add_host(db: &DbInfo, name: &str, arches: &str, capacity: f64, channels: 
          SELECT pg_notify('koji_host', id::text) FROM host WHERE name = '{name}';"
     ));
     db.psql(&format!("SELECT id FROM host WHERE name = '{name}'")).trim().parse().unwrap()
+}
+
+/// `host.updateHost` as a stock kojid sends it: no load, ready, with its `maxjobs`.
+pub fn ready(builder: &mut Rpc, maxjobs: i64) {
+    let data: Struct = [("maxjobs".to_string(), Value::Int(maxjobs))].into_iter().collect();
+    builder.ok("host.updateHost", vec![Value::Double(0.0), Value::Bool(true), Value::Struct(data)]);
 }
 
 /// Polls `f` every 50 ms until it yields a value; panics after `timeout`.

@@ -155,6 +155,11 @@ impl PgCluster {
 }
 
 impl DbInfo {
+    /// The newest event id.
+    pub fn last_event(&self) -> i64 {
+        self.psql("SELECT max(id) FROM events").trim().parse().expect("an event id")
+    }
+
     /// Runs `sql` with `psql -At` (unaligned, tuples only: one row a line,
     /// columns separated by `|`) and returns stdout. The script goes through
     /// stdin, so several statements may be given and the first error stops it

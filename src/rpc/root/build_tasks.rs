@@ -65,15 +65,22 @@ struct BuildrootId {
     id: i32,
 }
 
-/// Koji's `convert_value(..., cast=str)` / `cast=list` checks on the source argument.
+/// Koji's `convert_value(value, cast=str|list, check_only=True)` on the source argument, with its messages.
 fn check_type(value: &Value, want_list: bool) -> KojiResult<()> {
-    match (value, want_list) {
-        (Value::String(_), false) | (Value::Array(_), true) => Ok(()),
-        (other, _) => Err(KojiError::param(format!(
-            "Invalid type for value {other:?}, expected type <class '{}'>",
-            if want_list { "list" } else { "str" }
-        ))),
-    }
+    let cast = if want_list { "<class 'list'>" } else { "<class 'str'>" };
+    let (shown, class) = match value {
+        Value::String(_) if !want_list => return Ok(()),
+        Value::Array(_) if want_list => return Ok(()),
+        Value::Nil => return Err(KojiError::param(format!("Invalid type, expected type {cast}"))),
+        Value::String(t) => (t.clone(), "str"),
+        Value::Int(i) => (i.to_string(), "int"),
+        Value::Bool(b) => ((if *b { "True" } else { "False" }).to_owned(), "bool"),
+        Value::Double(d) => (d.to_string(), "float"),
+        Value::Array(_) => (format!("{value:?}"), "list"),
+        Value::Struct(_) => (format!("{value:?}"), "dict"),
+        other => (format!("{other:?}"), "object"),
+    };
+    Err(KojiError::param(format!("Invalid type for value '{shown}': <class '{class}'>, expected type {cast}")))
 }
 
 async fn build(ctx: CallCtx, a: Build) -> KojiResult<i32> {
