@@ -6,11 +6,13 @@
 #   deploy/run.sh status   tell what runs
 #
 # Everything lives under $DATA (default ./.koji-rs-data): the database
-# (pg/), KojiDir (koji/), hub.conf, hub.log, hub.pid, koji.conf and the
-# admin's password (admin.password). Running it again rebuilds and restarts
+# (pg/), KojiDir (koji/), hub.conf, hub.log, hub.pid, koji.conf, the
+# admin's password (admin.password), and the builder's kojid.conf,
+# kojid.log, kojid.pid, kojid.password and work dir (kojid/). Running it again rebuilds and restarts
 # the hub and keeps the data.
 #
-# Environment: DATA, KOJI_RS_PORT (hub, default 8080), KOJI_RS_PG_PORT
+# Environment: DATA, KOJI_RS_PORT (hub, default 8080), KOJI_RS_BUILDER
+# (the builder's host name, default builder1), KOJI_RS_PG_PORT
 # (database, default 55432), CARGO_TARGET_DIR (default
 # /var/tmp/koji-rs-target), KOJI_RS_VENV (default /var/tmp/koji-rs-venv).
 set -euo pipefail
@@ -22,6 +24,8 @@ PG_PORT=${KOJI_RS_PG_PORT:-55432}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/koji-rs-target}
 export KOJI_RS_VENV=${KOJI_RS_VENV:-/var/tmp/koji-rs-venv}
 HUB=$CARGO_TARGET_DIR/release/koji-hub
+KOJID=$CARGO_TARGET_DIR/release/kojid
+BUILDER=${KOJI_RS_BUILDER:-builder1}
 # Where rustup puts cargo, for shells that have not sourced its env.
 if [[ -d ${HOME:-}/.cargo/bin ]]; then PATH=$HOME/.cargo/bin:$PATH; fi
 
@@ -96,9 +100,6 @@ EOF
     done
     port_in_use "$HUB_PORT" || die "koji-hub did not listen on 127.0.0.1:$HUB_PORT within 30 s; log: $DATA/hub.log"
 
-    # --- Builder (kojid) and web UI: start them here once they exist, like
-    # --- the hub (PID file and log under $DATA), and stop them in stop().
-
     cat >"$DATA/koji.conf" <<EOF
 # Log in with --user/--password: the CLI takes them from nowhere else.
 [koji-rs]
@@ -107,10 +108,16 @@ weburl = http://127.0.0.1:$HUB_PORT/koji
 topurl = http://127.0.0.1:$HUB_PORT/kojifiles
 EOF
 
+    start_kojid
+
+    # --- Web UI: start it here once it exists, like the hub (PID file and
+    # --- log under $DATA), and stop it in stop().
+
     cat <<EOF
 
 koji-rs is running.
   hub:       http://127.0.0.1:$HUB_PORT/kojihub   (pid $(cat "$DATA/hub.pid"), log $DATA/hub.log)
+  builder:   $BUILDER (pid $(cat "$DATA/kojid.pid"), rpmbuild backend, log $DATA/kojid.log)
   metrics:   http://127.0.0.1:$HUB_PORT/metrics
   database:  host=$DATA/pg/run port=$(cat "$DATA/pg/port") user=koji dbname=koji
 
@@ -126,8 +133,65 @@ Stop everything with: $0 stop
 EOF
 }
 
+# One builder beside the hub: host $BUILDER (a user with a password, made a host), in the default and
+# createrepo channels, running kojid with the rpmbuild backend.
+start_kojid() {
+    local koji=("$KOJI_RS_VENV/bin/koji" --config "$DATA/koji.conf" -p koji-rs
+        --user kojiadmin --password "$(cat "$DATA/admin.password")")
+    stop_kojid
+    if [[ ! -s $DATA/kojid.password ]]; then
+        (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' >"$DATA/kojid.password.new")
+        "$HUB" --config "$DATA/hub.conf" create-user "$BUILDER" --password-file "$DATA/kojid.password.new"
+        "${koji[@]}" add-host --force "$BUILDER" "$(uname -m)" >/dev/null
+        "${koji[@]}" add-host-to-channel "$BUILDER" createrepo >/dev/null
+        mv "$DATA/kojid.password.new" "$DATA/kojid.password"
+    fi
+    mkdir -p "$DATA/kojid/work"
+    (
+        umask 077
+        cat >"$DATA/kojid.conf" <<EOF
+[kojid]
+server = http://127.0.0.1:$HUB_PORT/kojihub
+topurl = http://127.0.0.1:$HUB_PORT/kojifiles
+topdir = $DATA/koji
+workdir = $DATA/kojid/work
+mockdir = $DATA/kojid
+user = $BUILDER
+password = $(cat "$DATA/kojid.password")
+backend = rpmbuild
+allowed_scms = *:*:no:
+EOF
+    )
+    nohup "$KOJID" --config "$DATA/kojid.conf" --force-lock </dev/null >>"$DATA/kojid.log" 2>&1 &
+    echo $! >"$DATA/kojid.pid"
+}
+
+# The PID in kojid.pid, if that process is still a kojid.
+kojid_pid() {
+    local pid
+    pid=$(cat "$DATA/kojid.pid" 2>/dev/null) || return 1
+    [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q kojid &&
+        echo "$pid"
+}
+
+# SIGTERM: kojid frees its running tasks and exits.
+stop_kojid() {
+    local pid i
+    if pid=$(kojid_pid); then
+        kill -TERM "$pid"
+        for ((i = 0; i < 150; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+        echo "kojid stopped"
+    fi
+    rm -f "$DATA/kojid.pid"
+}
+
 stop() {
     [[ -d $DATA ]] || { echo "nothing to stop (no $DATA)"; return 0; }
+    stop_kojid
     stop_hub
     deploy/pg.sh stop "$DATA/pg"
 }
@@ -135,6 +199,7 @@ stop() {
 status() {
     local pid
     if pid=$(hub_pid); then echo "koji-hub running (pid $pid)"; else echo "koji-hub not running"; fi
+    if pid=$(kojid_pid); then echo "kojid running (pid $pid)"; else echo "kojid not running"; fi
     deploy/pg.sh status "$DATA/pg"
 }
 

@@ -7,6 +7,7 @@
 
 mod support;
 
+use koji_rs::builder::buildroot::mock;
 use koji_rs::xmlrpc::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -187,15 +188,15 @@ fn the_daemon_runs_waits_cancels_refuses_and_shuts_down() {
 }
 
 /// A spec for `name-1.0-1` with a noarch `-data` subpackage and an arch-specific main package; `build` is
-/// the `%build` script.
-fn write_spec(dir: &Path, name: &str, build: &str) -> PathBuf {
+/// the `%build` script, `header` more preamble lines.
+fn write_spec(dir: &Path, name: &str, build: &str, header: &str) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let spec = dir.join(format!("{name}.spec"));
     std::fs::write(
         &spec,
         format!(
             "Name: {name}\nVersion: 1.0\nRelease: 1%{{?dist}}\nSummary: koji-rs kojid test\nLicense: MIT\n\
-             Source0: hello.txt\n\
+             Source0: hello.txt\n{header}\
              %description\nTest.\n\
              %package data\nSummary: data\nBuildArch: noarch\n%description data\nData.\n\
              %prep\ncp %{{SOURCE0}} .\n%build\n{build}\n%install\n\
@@ -212,7 +213,7 @@ fn write_spec(dir: &Path, name: &str, build: &str) -> PathBuf {
 
 /// `rpmbuild -bs` of a spec written by [`write_spec`]: the SRPM a packager uploads.
 fn srpm(dir: &Path, name: &str, build: &str) -> PathBuf {
-    let spec = write_spec(dir, name, build);
+    let spec = write_spec(dir, name, build, "");
     let out = Command::new("rpmbuild")
         .arg("-bs")
         .arg("--define")
@@ -250,12 +251,10 @@ fn build_state(db: &DbInfo, nvr: &str) -> String {
 fn builds_end_to_end_with_two_builders() {
     let (db, hub) = setup(LIVENESS);
     let _hub_log = HubLog(&hub);
-    // Koji's repo queue makes <topdir>/repos before its first newRepo task; builders refuse newRepo without it.
-    std::fs::create_dir_all(hub.koji_dir().join("repos")).unwrap();
-    add_host(&db, "b1", "x86_64", 4.0, &["default", "createrepo"]);
+    let b1_host = add_host(&db, "b1", "x86_64", 4.0, &["default", "createrepo"]);
     add_host(&db, "b2", "x86_64", 4.0, &["default", "createrepo"]);
-    let b1 = Kojid::start(&hub, "b1", "allowed_scms = *:*:no:\n");
-    let b2 = Kojid::start(&hub, "b2", "allowed_scms = *:*:no:\n");
+    let mut b1 = Kojid::start(&hub, "b1", "allowed_scms = *:/tmp/*:no:\n");
+    let mut b2 = Kojid::start(&hub, "b2", "allowed_scms = *:/tmp/*:no:\n");
     let cli = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
     for args in [
         &["add-tag", "dest"][..],
@@ -295,12 +294,183 @@ fn builds_end_to_end_with_two_builders() {
     let dl = cli.dir().join("tiny-1.0-1.kt1.x86_64.rpm");
     assert!(dl.exists(), "download-build wrote {}", dl.display());
     cli.run(&["download-logs", "-r", "--nvr", "tiny-1.0-1.kt1"]).assert_success();
+    let build_logs = find_files(&cli.dir().join("kojilogs"), "build.log");
+    assert!(!build_logs.is_empty(), "download-logs fetched no build.log");
+    assert!(
+        db.psql("SELECT count(*) FROM standard_buildroot WHERE state = 3").trim().parse::<i32>().unwrap() >= 3,
+        "buildroots recorded and expired"
+    );
+
+    // `koji mock-config` (client-side genMockConfig) and our generator agree on the same inputs.
+    let out =
+        cli.run(&["mock-config", "--tag", "dest-build", "--arch", "x86_64", "--topurl", "http://k/kojifiles", "r1"]);
+    let text = out.assert_success().stdout.clone();
+    let repo_id: i64 =
+        text.split("repos/dest-build/").nth(1).and_then(|r| r.split('/').next()).unwrap().parse().unwrap();
+    let mut o = mock::MockConfigOpts::new("r1", "x86_64", repo_id, "dest-build");
+    o.topurls = vec!["http://k/kojifiles".into()];
+    o.distribution = "Koji Testing".into();
+    o.tag_macros = vec![("%dist".into(), ".kt1".into())];
+    assert_eq!(text.trim_end(), mock::gen_mock_config(&o).trim_end());
 
     // The same NVR again is refused.
     let out = cli.run(&["build", "--wait", "t1", tiny.to_str().unwrap()]);
     assert_ne!(out.status, 0, "{}", out.stdout);
     assert!(format!("{}{}", out.stdout, out.stderr).contains("already exists"), "{}{}", out.stdout, out.stderr);
 
-    drop(b1);
-    drop(b2);
+    // From git: the SRPM is made by buildSRPMFromSCM, the build records its source.
+    let (url, sha) = git_package(&work.path().join("scm-git"), "scm", "");
+    let repo = work.path().join("scm-git");
+    let out = cli.run(&["build", "--wait", "t1", &url]);
+    assert_eq!(out.status, 0, "{}", logs(&format!("{}{}", out.stdout, out.stderr)));
+    assert_eq!(build_state(&db, "scm-1.0-1.kt1"), "1");
+    assert_eq!(
+        db.psql("SELECT source FROM build WHERE release = '1.kt1' AND source IS NOT NULL").trim(),
+        format!("git+file://{}#{sha}", repo.display())
+    );
+    let srpm_task = db.psql("SELECT id FROM task WHERE method = 'buildSRPMFromSCM'").trim().to_owned();
+    assert_eq!(task_field(&db, srpm_task.parse().unwrap(), "state"), "2");
+    // An SCM that allowed_scms does not list is refused.
+    let out = cli.run(&["build", "--wait", "t1", &format!("git+https://elsewhere.invalid/x.git#{sha}")]);
+    assert_ne!(out.status, 0);
+
+    // BuildRequires are checked against the build tag's repo: one that nothing provides fails clearly.
+    cli.run(&["add-pkg", "--owner", "kojiadmin", "dest", "lonely", "chainlib", "chainuser"]).assert_success();
+    let (url, _) = git_package(&work.path().join("lonely"), "lonely", "BuildRequires: nosuchthing\n");
+    let out = cli.run(&["build", "--wait", "t1", &url]);
+    assert_ne!(out.status, 0);
+    assert!(out.stdout.contains("BuildRequires not satisfied by repo"), "{}", out.stdout);
+    assert!(out.stdout.contains("nosuchthing"), "{}", out.stdout);
+
+    // A chain build: the second level BuildRequires the first, whose repo is regenerated in between.
+    let (lib, _) = git_package(&work.path().join("chainlib"), "chainlib", "");
+    let (user, _) = git_package(&work.path().join("chainuser"), "chainuser", "BuildRequires: chainlib\n");
+    let out = cli.run(&["chain-build", "--nowait", "t1", &lib, ":", &user]).assert_success().stdout.clone();
+    let chain = created_task(&out);
+    wait_state(&db, chain, "2", &[&b1, &b2]);
+    assert_eq!(build_state(&db, "chainlib-1.0-1.kt1"), "1");
+    assert_eq!(build_state(&db, "chainuser-1.0-1.kt1"), "1");
+    let waits = db.psql(&format!("SELECT count(*) FROM task WHERE parent = {chain} AND method = 'waitrepo'"));
+    assert_eq!(waits.trim(), "1");
+
+    // A %build failure: the task fails with the log uploaded, the build row is FAILED, nothing is tagged.
+    let broken = srpm(&work.path().join("broken"), "broken", "echo failing-on-purpose; exit 1");
+    let out = cli.run(&["build", "--wait", "t1", broken.to_str().unwrap()]);
+    assert_ne!(out.status, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("FAILED"), "{}", out.stdout);
+    assert_eq!(build_state(&db, "broken-1.0-1.kt1"), "3");
+    let parent = created_task(&out.stdout);
+    assert_eq!(task_field(&db, parent, "state"), "5");
+    let arch_task: i64 = db
+        .psql(&format!("SELECT id FROM task WHERE parent = {parent} AND method = 'buildArch' AND state = 5"))
+        .trim()
+        .parse()
+        .unwrap();
+    let log = hub.koji_dir().join(format!("work/tasks/{}/{arch_task}/build.log", arch_task % 10000));
+    assert!(std::fs::read_to_string(&log).unwrap_or_default().contains("failing-on-purpose"), "{}", log.display());
+    let tagged = cli.run(&["list-tagged", "--quiet", "dest"]).assert_success().stdout.clone();
+    assert!(!tagged.contains("broken"), "{tagged}");
+
+    // koji cancel of a running build kills its rpmbuild: no process is left behind.
+    cli.run(&["add-pkg", "--owner", "kojiadmin", "dest", "slow", "killed"]).assert_success();
+    let slow = srpm(&work.path().join("slow"), "slow", "sleep 3133");
+    let out = cli.run(&["build", "--nowait", "t1", slow.to_str().unwrap()]).assert_success().stdout.clone();
+    let task = created_task(&out);
+    wait_for("sleep 3133 running", BUILD, || (!processes(&["sleep", "3133"]).is_empty()).then_some(()));
+    // Its build.log is on the hub while it runs (streamed).
+    let running: i64 =
+        db.psql(&format!("SELECT id FROM task WHERE parent = {task} AND method = 'buildArch'")).trim().parse().unwrap();
+    let log = hub.koji_dir().join(format!("work/tasks/{}/{running}/build.log", running % 10000));
+    wait_for("build.log streamed", SOON, || {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("+ sleep 3133").then_some(())
+    });
+    cli.run(&["cancel", &task.to_string()]).assert_success();
+    wait_for("sleep 3133 killed", SOON, || processes(&["sleep", "3133"]).is_empty().then_some(()));
+    assert_eq!(task_field(&db, task, "state"), "3");
+    assert_eq!(build_state(&db, "slow-1.0-1.kt1"), "4");
+
+    // SIGKILL of the builder running a buildArch: the task is freed and the build completes on the other.
+    let killed = srpm(&work.path().join("killed"), "killed", "sleep 4");
+    let out = cli.run(&["build", "--nowait", "t1", killed.to_str().unwrap()]).assert_success().stdout.clone();
+    let task = created_task(&out);
+    let (arch_task, host): (i64, i64) = wait_for("killed buildArch running", BUILD, || {
+        let row = db.psql(&format!(
+            "SELECT c.id || ' ' || c.host_id FROM task c JOIN task s ON s.parent = {task} AND s.method = 'rebuildSRPM' \
+             WHERE c.parent = {task} AND c.method = 'buildArch' AND c.state = 1"
+        ));
+        let mut it = row.split_whitespace().map(|x| x.parse::<i64>().unwrap());
+        Some((it.next()?, it.next()?))
+    });
+    wait_for("its rpmbuild running", SOON, || (!processes(&["sleep", "4"]).is_empty()).then_some(()));
+    let (victim, survivor) = if host == b1_host { (&mut b1, &b2) } else { (&mut b2, &b1) };
+    victim.signal(libc::SIGKILL);
+    victim.wait_exit();
+    wait_state(&db, task, "2", &[survivor]);
+    assert_eq!(build_state(&db, "killed-1.0-1.kt1"), "1");
+    assert_ne!(task_field(&db, arch_task, "host_id"), host.to_string(), "finished on the other builder");
+    // The killed builder's buildroot stays BUILDING until that builder starts again and expires it.
+    let open_roots =
+        || db.psql(&format!("SELECT count(*) FROM standard_buildroot WHERE host_id = {host} AND state <> 3"));
+    assert_ne!(open_roots().trim(), "0");
+    let _back = Kojid::start(&hub, if host == b1_host { "b1" } else { "b2" }, "");
+    wait_for("stale buildroots expired", SOON, || (open_roots().trim() == "0").then_some(()));
+}
+
+/// A git repo holding a package written by [`write_spec`], committed; returns its `git+file://…#sha` URL and
+/// the sha.
+fn git_package(dir: &Path, name: &str, header: &str) -> (String, String) {
+    write_spec(dir, name, "true", header);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-qm", name]);
+    let sha = git(dir, &["rev-parse", "HEAD"]);
+    (format!("git+file://{}#{sha}", dir.display()), sha)
+}
+
+/// `Created task: N` in the CLI's output.
+fn created_task(out: &str) -> i64 {
+    out.lines().find_map(|l| l.strip_prefix("Created task: ")).and_then(|n| n.trim().parse().ok()).expect(out)
+}
+
+/// Files named `name` anywhere below `dir`.
+fn find_files(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(find_files(&p, name));
+        } else if p.file_name().is_some_and(|n| n == name) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_hub_restart_is_ridden_out() {
+    let db = support::pg::PgCluster::shared().create_database();
+    let koji_dir = TempDir::new("kojid-kojidir");
+    let mut conf: Vec<(String, String)> = LIVENESS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    conf.push(("ListenAddress".into(), format!("127.0.0.1:{}", support::free_port())));
+    conf.push(("KojiDir".into(), koji_dir.path().display().to_string()));
+    let start = || Hub::start(&db, support::hub::HubOptions { extra_conf: conf.clone(), ..Default::default() });
+    let hub = start();
+    hub.create_user("kojiadmin", ADMIN_PW, true);
+    let host = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
+    let kojid = Kojid::start(&hub, "b1", "");
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    let before = make_task(&mut admin, "sleep", vec![Value::Int(3)], "noarch");
+    wait_for("the task open", SOON, || (task_field(&db, before, "state") == "1").then_some(()));
+
+    // The hub dies while the task runs, and comes back on the same address: the task's result still gets
+    // there, and the builder reconnects and takes new work.
+    hub.kill_hard();
+    std::thread::sleep(Duration::from_secs(1));
+    let hub = start();
+    wait_state(&db, before, "2", &[&kojid]);
+    assert_eq!(task_field(&db, before, "host_id"), host.to_string());
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    let after = make_task(&mut admin, "sleep", vec![Value::Int(0)], "noarch");
+    wait_state(&db, after, "2", &[&kojid]);
+    assert!(kojid.log().contains("lost the hub stream"), "{}", kojid.log());
 }

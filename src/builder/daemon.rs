@@ -78,6 +78,7 @@ impl Daemon {
         .map_err(|e| anyhow::anyhow!("cannot take the exclusive session (another kojid running? --force-lock): {e}"))?;
         let host_id = main.call("host.getID", vec![]).await?;
         tracing::info!(user, host_id = host_id.as_i64(), "logged in");
+        expire_stale_buildroots(&main, host_id).await;
         let (finished_tx, finished_rx) = mpsc::unbounded_channel();
         Ok(Daemon {
             config: Arc::new(config),
@@ -125,6 +126,8 @@ impl Daemon {
                 Ok(conn) => {
                     tracing::info!(host_id = conn.host_id, "connected to the hub");
                     pause = Duration::from_millis(200);
+                    // Offers of the lost stream are void; the hub offers again what is still ours to take.
+                    self.offered.clear();
                     for r in self.running.values() {
                         r.shared.wake.notify_one();
                     }
@@ -254,6 +257,33 @@ impl Daemon {
         }
         let _ = self.main.call("host.updateHost", vec![Value::Double(0.0), Value::Bool(false)]).await;
         Ok(())
+    }
+}
+
+/// Koji's `updateBuildroots` at start: buildroots of this host that are not expired belong to tasks of an
+/// earlier run (a crash, SIGKILL); none of them runs now, so they are expired.
+async fn expire_stale_buildroots(main: &HubClient, host_id: Value) {
+    let query = vec![Value::Struct(
+        [
+            ("hostID".to_string(), host_id),
+            ("state".to_string(), Value::Array(vec![Value::Int(0), Value::Int(1), Value::Int(2)])),
+            ("__starstar".to_string(), Value::Bool(true)),
+        ]
+        .into(),
+    )];
+    let stale = match main.call("listBuildroots", query).await {
+        Ok(v) => v.as_array().unwrap_or_default().to_vec(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list this host's buildroots");
+            return;
+        }
+    };
+    for br in stale {
+        let Some(id) = br.as_struct().and_then(|s| s.get("id")).cloned() else { continue };
+        match main.call("host.setBuildRootState", vec![id.clone(), "EXPIRED".into()]).await {
+            Ok(_) => tracing::info!(buildroot = id.as_i64(), "expired a buildroot of an earlier run"),
+            Err(e) => tracing::warn!(buildroot = id.as_i64(), error = %e, "cannot expire buildroot"),
+        }
     }
 }
 

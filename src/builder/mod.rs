@@ -2,7 +2,7 @@
 //!
 //! - [`hub_client`]: async XML-RPC calls (`login`, `host.*`), as Koji's `ClientSession`.
 //! - [`push`]: the push stream (`crate::protocol`): offers, cancels and wakes in, accepts and heartbeats out.
-//! - [`config`]: `kojid.conf`.
+//! - [`config`]: what `kojid.conf` says.
 //! - [`daemon`]: the main loop; one runner per running task.
 //! - [`task`]: what a handler works with (subsession, `wait`, uploads, downloads, processes).
 //! - [`tasks`]: the handler registry, one file per task method.

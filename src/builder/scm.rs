@@ -68,7 +68,7 @@ impl Scm {
             let use_common = parts.get(2).is_none_or(|v| !matches!(*v, "no" | "off" | "false" | "0"));
             let source_cmd = match parts.get(3) {
                 None => Some(vec!["make".to_owned(), "sources".to_owned()]),
-                Some(c) if c.is_empty() => None,
+                Some(&"") => None,
                 Some(c) => Some(c.split(',').map(str::to_owned).collect()),
             };
             return Ok(Allowed { use_common, source_cmd });

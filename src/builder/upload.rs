@@ -118,11 +118,12 @@ fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize>
     Ok(n)
 }
 
-/// Where one watched log stands: the file it was (inode), and how much of it is uploaded.
+/// Where one watched log stands: the file it was (inode), and how much of it is uploaded (`None` before the
+/// first upload, so an empty log is sent once).
 #[derive(Default)]
 struct Progress {
     inode: u64,
-    sent: u64,
+    sent: Option<u64>,
 }
 
 /// Uploads watched log files incrementally while a build runs (Koji's `BuildRootLogs`): call
@@ -162,23 +163,25 @@ impl LogStreamer {
             let Ok(meta) = std::fs::metadata(&path) else { continue };
             let p = progress.entry(path.clone()).or_default();
             let inode = std::os::unix::fs::MetadataExt::ino(&meta);
-            if inode != p.inode || meta.len() < p.sent {
-                *p = Progress { inode, sent: 0 };
+            if inode != p.inode || p.sent.is_some_and(|s| meta.len() < s) {
+                *p = Progress { inode, sent: None };
             }
-            if meta.len() == p.sent && p.sent > 0 {
+            if p.sent == Some(meta.len()) {
                 continue;
             }
             let io = |e| UploadError::Io(path.display().to_string(), e);
             let mut file = std::fs::File::open(&path).map_err(io)?;
-            file.seek(SeekFrom::Start(p.sent)).map_err(io)?;
+            let mut sent = p.sent.unwrap_or(0);
+            file.seek(SeekFrom::Start(sent)).map_err(io)?;
             let mut buf = vec![0; LOG_CHUNK];
             loop {
                 let n = read_full(&mut file, &mut buf).map_err(io)?;
-                if n == 0 && p.sent > 0 {
+                if n == 0 && p.sent.is_some() {
                     break;
                 }
-                upload_chunk(&self.hub, &self.reldir, &name, p.sent, &buf[..n]).await?;
-                p.sent += n as u64;
+                upload_chunk(&self.hub, &self.reldir, &name, sent, &buf[..n]).await?;
+                sent += n as u64;
+                p.sent = Some(sent);
                 if n < LOG_CHUNK {
                     break;
                 }

@@ -65,7 +65,11 @@ impl Hub {
     /// accepts connections; panics with the hub's log if it does not.
     pub fn start(db: &DbInfo, opts: HubOptions) -> Hub {
         let dir = TempDir::new("hub");
-        let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, free_port()));
+        // A `ListenAddress` in `extra_conf` is kept (a restarted hub on the same address); else a free port.
+        let addr = match opts.extra_conf.iter().find(|(k, _)| k == "ListenAddress") {
+            Some((_, a)) => a.parse().expect("ListenAddress is an address"),
+            None => SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, free_port())),
+        };
         let koji_dir = dir.path().join("koji");
         std::fs::create_dir(&koji_dir).expect("create KojiDir");
 

@@ -9,7 +9,7 @@ pub mod rpmbuild;
 
 use super::arches::canon_arch;
 use super::config::Backend as BackendKind;
-use super::task::{TaskCtx, TaskError, fetch_bytes, field, field_int, field_str, strukt};
+use super::task::{TaskCtx, TaskError, fetch_bytes, field, field_int, field_str};
 use super::upload::LogStreamer;
 use crate::xmlrpc::Value;
 use std::collections::HashSet;
@@ -360,8 +360,7 @@ fn primary_provides(xml: &[u8]) -> HashSet<String> {
     let mut out = HashSet::new();
     let (mut in_provides, mut text_of) = (false, None::<&'static str>);
     let mut buf = Vec::new();
-    loop {
-        let Ok(event) = reader.read_event_into(&mut buf) else { break };
+    while let Ok(event) = reader.read_event_into(&mut buf) {
         match event {
             Event::Start(e) => match e.name().as_ref() {
                 "rpm:provides" => in_provides = true,
@@ -391,14 +390,10 @@ fn primary_provides(xml: &[u8]) -> HashSet<String> {
     out
 }
 
-/// The request's struct fields for `host.newBuildRoot`-style calls, for handlers.
-pub fn repo_opts(repo_id: i64) -> Value {
-    strukt(vec![("repo_id", Value::Int(repo_id))])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::builder::task::strukt;
 
     #[test]
     fn repo_metadata_is_read_for_provides() {

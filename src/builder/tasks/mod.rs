@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub mod build;
 pub mod build_arch;
 pub mod build_srpm_from_scm;
+pub mod chainbuild;
 pub mod createrepo;
 pub mod new_repo;
 pub mod rebuild_srpm;
@@ -55,6 +56,7 @@ handlers!(
     build,
     build_arch,
     build_srpm_from_scm,
+    chainbuild,
     rebuild_srpm,
     tag_build,
     waitrepo,

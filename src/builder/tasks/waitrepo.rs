@@ -1,5 +1,5 @@
 //! Koji's `WaitrepoTask` (`waitrepo tag, newer_than=None, nvrs=None, min_event=None`): waits until the hub has
-//! a repo of the tag as of `min_event`, and returns it. It asks with `repo.request` and then holds
+//! a repo of the tag as of `min_event` (or, given `nvrs`, as of the tag's last change), and returns it. It asks with `repo.request` and then holds
 //! `repo.waitRequest` (the koji-rs long poll: the hub answers when the request is fulfilled or after the
 //! timeout), so it never sleeps on a timer.
 
@@ -17,7 +17,14 @@ const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120 * 60);
 
 pub async fn handle(ctx: Arc<TaskCtx>, args: TaskArgs) -> TaskResult {
     let tag = args.required(0, "tag")?.clone();
-    let min_event = args.get(3, "min_event").cloned().unwrap_or_default();
+    // Builds to wait for (a chain build's previous level) are tagged already: a repo as of the tag's last
+    // change has them.
+    let waits_for_builds = args.get(2, "nvrs").and_then(Value::as_array).is_some_and(|n| !n.is_empty());
+    let min_event = match args.get(3, "min_event") {
+        Some(e) => e.clone(),
+        None if waits_for_builds => "last".into(),
+        None => Value::Nil,
+    };
     let answer = ctx.call("repo.request", vec![tag.clone(), kwargs(vec![("min_event", min_event)])]).await?;
     if let Some(repo) = field(&answer, "repo") {
         return Ok(repo.clone());
