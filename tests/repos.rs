@@ -11,7 +11,7 @@ use std::time::Duration;
 use support::TempDir;
 use support::cli::{KojiCli, PythonChild};
 use support::fleet::{self, ADMIN_PW, wait_for};
-use support::hub::Hub;
+use support::hub::{Hub, HubOptions};
 use support::pg::DbInfo;
 use support::rpmbuild::{Package, build_package};
 
@@ -277,14 +277,20 @@ fn waiters_share_one_regen_and_failed_regens_are_retried_without_wedging() {
     let want = format!("Failed to get repo -- Repo request inactive: task {task} state is FAILED");
     assert!(out.stderr.contains(&want), "{}", out.stderr);
 
+    // The koji-rs long poll returns as soon as the request is fulfilled, also on a hub that is not the
+    // RepoManager leader (woken by the request's NOTIFY): here a second hub on the same database, and a first
+    // createrepo that fails, so the request is still waiting when the call comes.
+    let other_hub =
+        Hub::start(&db, HubOptions { extra_conf: vec![("RepoRetries".into(), "1".into())], ..Default::default() });
+    assert!(other_hub.get_raw("/metrics").text().contains("koji_repo_manager_leader 0"));
+    builder.fail_next(1);
     let out = admin.run(&["regen-repo", "side", "--nowait"]);
     let req = id_after(&out.assert_success().stdout, "Got request: ");
-    // The koji-rs long poll returns as soon as the request is fulfilled.
     let script = format!(
         "import koji, os, time\ns = koji.ClientSession(os.environ['KOJI_URL'])\nt = time.time()\n\
          c = s.repo.waitRequest({req}, timeout=50)\nprint(c['request']['active'], c['repo']['id'], time.time() - t < 30)"
     );
-    let out = KojiCli::anon(&hub).python(&script);
+    let out = KojiCli::anon(&other_hub).python(&script);
     let fields: Vec<&str> = out.assert_success().stdout.split_whitespace().collect();
     assert_eq!(fields[0], "False");
     assert_eq!(fields[2], "True");

@@ -204,6 +204,7 @@ impl Actor for RepoManager {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        metrics::gauge!("koji_repo_manager_leader").set(0.0);
         self.elect(ctx);
         ctx.run_interval(ELECTION_INTERVAL, |act, ctx| act.elect(ctx));
         ctx.run_interval(AGE_GAUGE_INTERVAL, |act, ctx| act.refresh_ages(ctx));

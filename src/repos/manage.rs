@@ -8,7 +8,8 @@
 //! 2. Requests whose task ended: a closed task's valid repo fulfils them; a failed or canceled one is retried
 //!    while `tries <= RepoRetries`, then the request is given up (inactive) — the queue never wedges on it.
 //! 3. Requests without a task join a running newRepo task for the same tag and options whose repo will satisfy
-//!    them (one regen serves every waiter); otherwise, under `MaxRepoTasks`, get a new one.
+//!    them (one regen serves every waiter); otherwise, once no regen of that tag and options is running and
+//!    under `MaxRepoTasks`, they get a new one (a burst of changes costs at most one more regen).
 //! 4. INIT repos of failed tasks become PROBLEM; READY repos superseded by a newer one become EXPIRED; EXPIRED
 //!    and PROBLEM repos older than `ExpiredRepoLifetime` that no live buildroot uses become DELETED (their
 //!    directories are removed after the commit); old inactive requests are cleaned.
@@ -94,13 +95,16 @@ fn valid_repo(req: &Waiting) -> bool {
     }
 }
 
-/// Whether a task still making (or about to make) its repo would satisfy `req`: same tag, options and
-/// `at_event`; a repo it already initialised must be recent enough, one not yet initialised will be (repoInit
-/// takes a fresh event).
+/// Whether a running task makes the kind of repo `req` asks for: same tag, options and `at_event`.
+fn same_kind(running: &Waiting, req: &Waiting) -> bool {
+    running.tag_id == req.tag_id && running.opts == req.opts && running.at_event == req.at_event
+}
+
+/// Whether a task still making (or about to make) its repo would satisfy `req`: one of the same kind whose
+/// repo, if already initialised, is recent enough (one not yet initialised will be: repoInit takes a fresh
+/// event).
 fn can_share(running: &Waiting, req: &Waiting) -> bool {
-    running.tag_id == req.tag_id
-        && running.opts == req.opts
-        && running.at_event == req.at_event
+    same_kind(running, req)
         && match (req.at_event, running.task_repo, req.min_event) {
             (Some(_), _, _) => true,
             (None, None, _) => true,
@@ -178,7 +182,8 @@ async fn serve_queue(
             out.watched_tasks.extend(task);
             continue;
         }
-        if n_tasks >= cfg.repos.max_tasks {
+        // One regen of a kind at a time: a burst of changes waits for the running regen, then gets one more.
+        if n_tasks >= cfg.repos.max_tasks || running.iter().any(|r| same_kind(r, req)) {
             continue;
         }
         let task = new_repo_task(db, cfg, owner.id(db).await?, req).await?;
