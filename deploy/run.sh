@@ -118,6 +118,7 @@ EOF
 koji-rs is running.
   hub:       http://127.0.0.1:$HUB_PORT/kojihub   (pid $(cat "$DATA/hub.pid"), log $DATA/hub.log)
   builder:   $BUILDER (pid $(cat "$DATA/kojid.pid"), rpmbuild backend, log $DATA/kojid.log)
+  web UI:    http://127.0.0.1:$HUB_PORT/koji
   metrics:   http://127.0.0.1:$HUB_PORT/metrics
   database:  host=$DATA/pg/run port=$(cat "$DATA/pg/port") user=koji dbname=koji
 
