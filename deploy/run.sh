@@ -106,6 +106,7 @@ EOF
 server = http://127.0.0.1:$HUB_PORT/kojihub
 weburl = http://127.0.0.1:$HUB_PORT/koji
 topurl = http://127.0.0.1:$HUB_PORT/kojifiles
+topdir = $DATA/koji
 EOF
 
     start_kojid
@@ -142,9 +143,12 @@ start_kojid() {
     stop_kojid
     if [[ ! -s $DATA/kojid.password ]]; then
         (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' >"$DATA/kojid.password.new")
-        "$HUB" --config "$DATA/hub.conf" create-user "$BUILDER" --password-file "$DATA/kojid.password.new"
-        "${koji[@]}" add-host --force "$BUILDER" "$(uname -m)" >/dev/null
-        "${koji[@]}" add-host-to-channel "$BUILDER" createrepo >/dev/null
+        # --reset-password: an earlier start may have stopped between creating the user and saving its password.
+        "$HUB" --config "$DATA/hub.conf" create-user "$BUILDER" --reset-password \
+            --password-file "$DATA/kojid.password.new"
+        "${koji[@]}" hostinfo "$BUILDER" >/dev/null 2>&1 || "${koji[@]}" add-host --force "$BUILDER" "$(uname -m)" >/dev/null
+        "${koji[@]}" hostinfo "$BUILDER" | grep -q '^Channels:.*\bcreaterepo\b' ||
+            "${koji[@]}" add-host-to-channel "$BUILDER" createrepo >/dev/null
         mv "$DATA/kojid.password.new" "$DATA/kojid.password"
     fi
     mkdir -p "$DATA/kojid/work"

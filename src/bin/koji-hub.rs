@@ -30,6 +30,9 @@ enum Command {
         password_file: PathBuf,
         #[arg(long)]
         admin: bool,
+        /// If the user exists already, set its password (and admin permission) instead of failing
+        #[arg(long)]
+        reset_password: bool,
     },
 }
 
@@ -64,7 +67,13 @@ async fn migrate(config: &HubConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_user(config: &HubConfig, name: &str, password_file: &PathBuf, admin: bool) -> anyhow::Result<()> {
+async fn create_user(
+    config: &HubConfig,
+    name: &str,
+    password_file: &PathBuf,
+    admin: bool,
+    reset_password: bool,
+) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(password_file).with_context(|| format!("cannot read {}", password_file.display()))?;
     let password = text.lines().next().unwrap_or("").to_owned();
@@ -72,23 +81,24 @@ async fn create_user(config: &HubConfig, name: &str, password_file: &PathBuf, ad
     let pool = db::make_pool(config, 1)?;
     let mut client = pool.get().await.context("cannot connect to the database")?;
     let tx = client.transaction().await?;
-    anyhow::ensure!(db::users::by_name(&tx, name).await?.is_none(), "user {name} already exists");
-    let id = db::users::create(
-        &tx,
-        name,
-        Some(&auth::hash_password(&password)),
-        db::users::STATUS_NORMAL,
-        db::users::USER_NORMAL,
-    )
-    .await?;
-    if admin {
-        let perm =
-            db::perms::id_by_name(&tx, "admin").await?.context("the admin permission is missing; run migrate")?;
+    let hash = auth::hash_password(&password);
+    let existing = db::users::by_name(&tx, name).await?;
+    anyhow::ensure!(existing.is_none() || reset_password, "user {name} already exists");
+    let id = match &existing {
+        Some(user) => {
+            db::users::set_password(&tx, user.id, &hash).await?;
+            user.id
+        }
+        None => db::users::create(&tx, name, Some(&hash), db::users::STATUS_NORMAL, db::users::USER_NORMAL).await?,
+    };
+    let perm = db::perms::id_by_name(&tx, "admin").await?.context("the admin permission is missing; run migrate")?;
+    if admin && !db::perms::is_granted(&tx, id, perm).await? {
         let event = db::new_event(&tx).await?;
         db::perms::grant(&tx, id, perm, event, id).await?;
     }
     tx.commit().await?;
-    println!("created user {name} (id {id}){}", if admin { " with admin permission" } else { "" });
+    let verb = if existing.is_some() { "reset the password of" } else { "created" };
+    println!("{verb} user {name} (id {id}){}", if admin { " with admin permission" } else { "" });
     Ok(())
 }
 
@@ -100,6 +110,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => koji_rs::startup::serve(config).await,
         Command::Migrate => migrate(&config).await,
-        Command::CreateUser { name, password_file, admin } => create_user(&config, &name, &password_file, admin).await,
+        Command::CreateUser { name, password_file, admin, reset_password } => {
+            create_user(&config, &name, &password_file, admin, reset_password).await
+        }
     }
 }
