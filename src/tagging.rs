@@ -80,24 +80,9 @@ pub async fn tag_for_task(
     force: bool,
     fromtag: Option<&InfoRef>,
 ) -> KojiResult<()> {
-    let build = build_row_strict(tx, build).await?;
-    let tag = tags::config_strict(tx, tag_ref, None).await?;
-    let from = match fromtag {
-        Some(f) => Some(tags::config_strict(tx, f, None).await?),
-        None => None,
-    };
-    let q = ListingQuery {
-        tag: Some(tag.id),
-        package: Some(build.package_id),
-        inherit: true,
-        with_blocked: true,
-        ..Default::default()
-    };
-    let shown = tag_ref.plain();
-    match listing::read(tx, &q).await?.first() {
-        None => return Err(KojiError::Tag(format!("Package {} not in list for {shown}", build.name))),
-        Some(l) if l.blocked => return Err(KojiError::Tag(format!("Package {} blocked in {shown}", build.name))),
-        Some(_) => {}
+    let (build, tag, from) = tagging_rows(tx, tag_ref, build, fromtag).await?;
+    if let Some(problem) = listing_problem(tx, tag.id, &build, &tag_ref.plain()).await? {
+        return Err(KojiError::Tag(problem));
     }
     let event = db::new_event(tx).await?;
     if let Some(from) = &from {
@@ -113,7 +98,47 @@ pub async fn tag_for_task(
     Ok(())
 }
 
-fn not_complete(build: &BuildRow) -> KojiError {
+/// The build, the tag and the optional `fromtag` of a tag request (`tagBuild` and its task), each looked up
+/// strictly, in that order.
+pub async fn tagging_rows(
+    db: &impl GenericClient,
+    tag: &InfoRef,
+    build: &BuildRef,
+    fromtag: Option<&InfoRef>,
+) -> KojiResult<(BuildRow, TagConfig, Option<TagConfig>)> {
+    let build = build_row_strict(db, build).await?;
+    let tag = tags::config_strict(db, tag, None).await?;
+    let from = match fromtag {
+        Some(f) => Some(tags::config_strict(db, f, None).await?),
+        None => None,
+    };
+    Ok((build, tag, from))
+}
+
+/// Why `build` may not be tagged into tag `tag_id` (named `shown` in the message): its package is not listed
+/// there (inheritance included) or is blocked; `None` when it is listed.
+pub async fn listing_problem(
+    db: &impl GenericClient,
+    tag_id: i32,
+    build: &BuildRow,
+    shown: &str,
+) -> KojiResult<Option<String>> {
+    let q = ListingQuery {
+        tag: Some(tag_id),
+        package: Some(build.package_id),
+        inherit: true,
+        with_blocked: true,
+        ..Default::default()
+    };
+    Ok(match listing::read(db, &q).await?.first() {
+        None => Some(format!("Package {} not in list for {shown}", build.name)),
+        Some(l) if l.blocked => Some(format!("Package {} blocked in {shown}", build.name)),
+        Some(_) => None,
+    })
+}
+
+/// Koji's refusal to tag a build that is not COMPLETE.
+pub fn not_complete(build: &BuildRow) -> KojiError {
     KojiError::Tag(format!("build {} not complete: state {}", build.nvr(), state_name(build.state)))
 }
 

@@ -10,12 +10,13 @@ mod support;
 use koji_rs::builder::buildroot::mock;
 use koji_rs::xmlrpc::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use support::TempDir;
 use support::cli::KojiCli;
 use support::fleet::{ADMIN_PW, add_host, setup, task_field, wait_for};
 use support::hub::Hub;
+use support::kojid::{Kojid, add_build_target};
 use support::pg::DbInfo;
 use support::rpc::{Rpc, kwargs};
 
@@ -23,77 +24,13 @@ const LIVENESS: &[(&str, &str)] = &[("BuilderHeartbeat", "1"), ("MissedHeartbeat
 const SOON: Duration = Duration::from_secs(30);
 const BUILD: Duration = Duration::from_secs(120);
 
-/// One `kojid` process with its own config and work dir; killed when dropped.
-struct Kojid {
-    child: Option<Child>,
-    dir: TempDir,
-}
+/// What these tests add to every `kojid`'s config: a short kill grace and few push reconnects, so
+/// cancels and hub restarts are quick.
+const QUICK: &str = "kill_grace = 2\npush_reconnect_max = 2\n";
 
-impl Kojid {
-    fn start(hub: &Hub, user: &str, extra: &str) -> Kojid {
-        let dir = TempDir::new("kojid");
-        let conf = dir.path().join("kojid.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "[kojid]\nserver = {}\ntopurl = {}/kojifiles\ntopdir = {}\nworkdir = {}\nmockdir = {}\n\
-                 user = {user}\npassword = pw\nbackend = rpmbuild\nmaxjobs = 4\nminspace = 1\nkill_grace = 2\n\
-                 push_reconnect_max = 2\n{extra}",
-                hub.url(),
-                hub.base_url(),
-                hub.koji_dir().display(),
-                dir.path().join("work").display(),
-                dir.path().display(),
-            ),
-        )
-        .unwrap();
-        let log = std::fs::File::create(dir.path().join("kojid.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_kojid"))
-            .arg("--config")
-            .arg(&conf)
-            .arg("--force-lock")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start kojid");
-        Kojid { child: Some(child), dir }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("kojid.log")).unwrap_or_default()
-    }
-
-    fn pid(&self) -> i32 {
-        self.child.as_ref().expect("running").id() as i32
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on our own child.
-        unsafe { libc::kill(self.pid(), sig) };
-    }
-
-    /// Waits for the process to exit and returns its exit code.
-    fn wait_exit(&mut self) -> Option<i32> {
-        let mut child = self.child.take().expect("running");
-        let status = wait_for("kojid to exit", SOON, || child.try_wait().unwrap());
-        status.code()
-    }
-}
-
-impl Drop for Kojid {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let name = self.dir.path().file_name().unwrap().to_string_lossy().into_owned();
-            let path = std::env::temp_dir().join(format!("{name}.log"));
-            let _ = std::fs::write(&path, self.log());
-            eprintln!("kojid log kept in {}", path.display());
-        }
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
+/// [`Kojid::start`] with [`QUICK`] and `extra`.
+fn start_kojid(hub: &Hub, user: &str, extra: &str) -> Kojid {
+    Kojid::start(hub, user, &format!("{QUICK}{extra}"))
 }
 
 /// Keeps the hub's log in the temp dir when a test fails.
@@ -149,7 +86,7 @@ fn the_daemon_runs_waits_cancels_refuses_and_shuts_down() {
     let (db, hub) = setup(LIVENESS);
     let host = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
     let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
-    let mut kojid = Kojid::start(&hub, "b1", "");
+    let mut kojid = start_kojid(&hub, "b1", "");
     wait_for("b1 ready", SOON, || {
         (db.psql(&format!("SELECT ready FROM host WHERE id = {host}")).trim() == "t").then_some(())
     });
@@ -181,7 +118,7 @@ fn the_daemon_runs_waits_cancels_refuses_and_shuts_down() {
     let last = make_task(&mut admin, "sleep", vec![Value::Int(3132)], "noarch");
     wait_for("sleep 3132 running", SOON, || (!processes(&["sleep", "3132"]).is_empty()).then_some(()));
     kojid.signal(libc::SIGTERM);
-    assert_eq!(kojid.wait_exit(), Some(0), "{}", kojid.log());
+    assert_eq!(kojid.wait_exit(SOON), Some(0), "{}", kojid.log());
     assert!(processes(&["sleep", "3132"]).is_empty(), "no orphan left");
     assert_eq!(task_field(&db, last, "state"), "0", "freed");
     assert_eq!(db.psql(&format!("SELECT ready FROM host WHERE id = {host}")).trim(), "f");
@@ -253,18 +190,10 @@ fn builds_end_to_end_with_two_builders() {
     let _hub_log = HubLog(&hub);
     let b1_host = add_host(&db, "b1", "x86_64", 4.0, &["default", "createrepo"]);
     add_host(&db, "b2", "x86_64", 4.0, &["default", "createrepo"]);
-    let mut b1 = Kojid::start(&hub, "b1", "allowed_scms = *:/tmp/*:no:\n");
-    let mut b2 = Kojid::start(&hub, "b2", "allowed_scms = *:/tmp/*:no:\n");
+    let mut b1 = start_kojid(&hub, "b1", "allowed_scms = *:/tmp/*:no:\n");
+    let mut b2 = start_kojid(&hub, "b2", "allowed_scms = *:/tmp/*:no:\n");
     let cli = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
-    for args in [
-        &["add-tag", "dest"][..],
-        &["add-tag", "dest-build", "--parent", "dest", "--arches", "x86_64"],
-        &["edit-tag", "dest-build", "-x", "rpm.macro.dist=.kt1"],
-        &["add-target", "t1", "dest-build", "dest"],
-        &["add-pkg", "--owner", "kojiadmin", "dest", "tiny", "broken", "scm"],
-    ] {
-        cli.run(args).assert_success();
-    }
+    add_build_target(&cli, &["tiny", "broken", "scm"]);
     let work = TempDir::new("kojid-src");
     let logs = |t: &str| {
         let all = format!("{t}\n--- b1\n{}\n--- b2\n{}\n--- hub\n{}", b1.log(), b2.log(), hub.stderr_log());
@@ -404,7 +333,7 @@ fn builds_end_to_end_with_two_builders() {
     wait_for("its rpmbuild running", SOON, || (!processes(&["sleep", "4"]).is_empty()).then_some(()));
     let (victim, survivor) = if host == b1_host { (&mut b1, &b2) } else { (&mut b2, &b1) };
     victim.signal(libc::SIGKILL);
-    victim.wait_exit();
+    victim.wait_exit(SOON);
     wait_state(&db, task, "2", &[survivor]);
     assert_eq!(build_state(&db, "killed-1.0-1.kt1"), "1");
     assert_ne!(task_field(&db, arch_task, "host_id"), host.to_string(), "finished on the other builder");
@@ -412,7 +341,7 @@ fn builds_end_to_end_with_two_builders() {
     let open_roots =
         || db.psql(&format!("SELECT count(*) FROM standard_buildroot WHERE host_id = {host} AND state <> 3"));
     assert_ne!(open_roots().trim(), "0");
-    let _back = Kojid::start(&hub, if host == b1_host { "b1" } else { "b2" }, "");
+    let _back = start_kojid(&hub, if host == b1_host { "b1" } else { "b2" }, "");
     wait_for("stale buildroots expired", SOON, || (open_roots().trim() == "0").then_some(()));
 }
 
@@ -457,7 +386,7 @@ fn a_hub_restart_is_ridden_out() {
     let hub = start();
     hub.create_user("kojiadmin", ADMIN_PW, true);
     let host = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
-    let kojid = Kojid::start(&hub, "b1", "");
+    let kojid = start_kojid(&hub, "b1", "");
     let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
     let before = make_task(&mut admin, "sleep", vec![Value::Int(3)], "noarch");
     wait_for("the task open", SOON, || (task_field(&db, before, "state") == "1").then_some(()));

@@ -12,6 +12,7 @@ use support::TempDir;
 use support::cli::{KojiCli, PythonChild};
 use support::fleet::{self, ADMIN_PW, wait_for};
 use support::hub::{Hub, HubOptions};
+use support::kojid::{Kojid, add_build_target};
 use support::pg::DbInfo;
 use support::rpmbuild::{Package, build_package};
 
@@ -359,51 +360,6 @@ fn expired_repos_are_deleted_after_their_lifetime_unless_a_buildroot_uses_them()
     assert!(out.stderr.contains(&format!("Repo {new} is deleted")), "{}", out.stderr);
 }
 
-/// The Rust `kojid` (rpmbuild backend) as host `user`, in the default and createrepo channels; killed on drop.
-struct Kojid {
-    child: std::process::Child,
-    dir: TempDir,
-}
-
-impl Kojid {
-    fn start(db: &DbInfo, hub: &Hub, user: &str) -> Kojid {
-        fleet::add_host(db, user, "x86_64", 4.0, &["default", "createrepo"]);
-        let dir = TempDir::new("kojid");
-        let conf = dir.path().join("kojid.conf");
-        let text = format!(
-            "[kojid]\nserver = {}\ntopurl = {}/kojifiles\ntopdir = {}\nworkdir = {}\nmockdir = {}\nuser = {user}\n\
-             password = pw\nbackend = rpmbuild\nmaxjobs = 4\nminspace = 1\n",
-            hub.url(),
-            hub.base_url(),
-            hub.koji_dir().display(),
-            dir.path().join("work").display(),
-            dir.path().display(),
-        );
-        std::fs::write(&conf, text).unwrap();
-        let log = std::fs::File::create(dir.path().join("kojid.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_kojid"))
-            .arg("--config")
-            .arg(&conf)
-            .stdin(std::process::Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start kojid");
-        Kojid { child, dir }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("kojid.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Kojid {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The SRPM of a noarch `name-1.0-1%{dist}` with the given extra preamble lines (e.g. `BuildRequires: x`).
 fn srpm(dir: &Path, name: &str, preamble: &str) -> PathBuf {
     let spec = dir.join(format!("{name}.spec"));
@@ -429,17 +385,11 @@ fn srpm(dir: &Path, name: &str, preamble: &str) -> PathBuf {
 #[test]
 fn a_build_chain_with_the_real_kojid_gets_the_regenerated_repo() {
     let (db, hub) = fleet::setup(&[]);
-    let kojid = Kojid::start(&db, &hub, "k1");
+    // The Rust `kojid` in the default and createrepo channels.
+    fleet::add_host(&db, "k1", "x86_64", 4.0, &["default", "createrepo"]);
+    let kojid = Kojid::start(&hub, "k1", "");
     let cli = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
-    for args in [
-        &["add-tag", "dest"][..],
-        &["add-tag", "dest-build", "--parent", "dest", "--arches", "x86_64"],
-        &["edit-tag", "dest-build", "-x", "rpm.macro.dist=.kt1"],
-        &["add-target", "t1", "dest-build", "dest"],
-        &["add-pkg", "--owner", "kojiadmin", "dest", "liba", "appb", "appc"],
-    ] {
-        cli.run(args).assert_success();
-    }
+    add_build_target(&cli, &["liba", "appb", "appc"]);
     let work = TempDir::new("chain");
     let fail = |what: &str, out: &support::cli::CliOutput| {
         panic!("{what}:\n{}{}\n--- kojid\n{}\n--- hub\n{}", out.stdout, out.stderr, kojid.log(), hub.stderr_log())

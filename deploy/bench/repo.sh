@@ -20,60 +20,18 @@ PACKAGES=${PACKAGES:-1000}
 PROBES=${PROBES:-10}
 OUT=${OUT:-$ROOT/deploy/bench/repo.txt}
 VENV=${KOJI_RS_VENV:-/var/tmp/koji-rs-venv}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/koji-rs-target}
-if [[ -d ${HOME:-}/.cargo/bin ]]; then PATH=$HOME/.cargo/bin:$PATH; fi
-BIN=$CARGO_TARGET_DIR/release
+. deploy/bench/lib.sh
 
 cargo build --release --bin koji-hub --bin kojid
 
-WORK=$(mktemp -d /var/tmp/koji-rs-repo-bench.XXXXXX)
-chmod 755 "$WORK"
-HUB_PID=
-KOJID_PID=
-cleanup() {
-    for pid in $KOJID_PID $HUB_PID; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid"
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
-    deploy/pg.sh stop "$WORK/pg" >/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-deploy/pg.sh start "$WORK/pg" "$(free_port)" >/dev/null
-PG_HOST=$WORK/pg/run
-PG_PORT=$(cat "$WORK/pg/port")
-HUB_PORT=$(free_port)
-HUB=http://127.0.0.1:$HUB_PORT
+bench_setup repo-bench
 mkdir -p "$WORK/koji/repos"
-cat >"$WORK/hub.conf" <<EOF
-[hub]
-DBName = koji
-DBHost = $PG_HOST
-DBPort = $PG_PORT
-DBUser = koji
-KojiDir = $WORK/koji
-ListenAddress = 127.0.0.1:$HUB_PORT
-LogLevel = WARNING
-EOF
-"$BIN/koji-hub" --config "$WORK/hub.conf" migrate >/dev/null
-ADMIN_PW=$(head -c 18 /dev/urandom | base64 | tr -d '/+=\n')
-(umask 077 && printf '%s' "$ADMIN_PW" >"$WORK/admin.password")
-"$BIN/koji-hub" --config "$WORK/hub.conf" create-user kojiadmin --password-file "$WORK/admin.password" --admin >/dev/null
-RUST_LOG=warn "$BIN/koji-hub" --config "$WORK/hub.conf" serve >"$WORK/hub.log" 2>&1 &
-HUB_PID=$!
-for _ in $(seq 100); do
-    (: </dev/tcp/127.0.0.1/"$HUB_PORT") 2>/dev/null && break
-    sleep 0.1
-done
+ADMIN_PW=$(cat "$WORK/admin.password")
+HUB=http://127.0.0.1:$HUB_PORT
+bench_serve
 
-psql_() { psql -X -q -A -t -h "$PG_HOST" -p "$PG_PORT" -U koji koji -c "$1"; }
 # The builder's host user (legacy plain-text password, as Koji's own rows) in createrepo and default.
-psql_ "WITH u AS (INSERT INTO users (name, password, status, usertype) VALUES ('bench1', 'pw', 0, 1) RETURNING id),
+bench_psql -c "WITH u AS (INSERT INTO users (name, password, status, usertype) VALUES ('bench1', 'pw', 0, 1) RETURNING id),
             h AS (INSERT INTO host (user_id, name) SELECT id, 'bench1' FROM u RETURNING id)
        INSERT INTO host_config (host_id, arches, capacity, creator_id) SELECT id, 'x86_64', 8, 1 FROM h;
        INSERT INTO host_channels (host_id, channel_id, creator_id) SELECT h.id, c.id, 1 FROM host h, channels c
@@ -93,7 +51,7 @@ maxjobs = 4
 minspace = 1
 EOF
 "$BIN/kojid" --config "$WORK/kojid.conf" >"$WORK/kojid.log" 2>&1 &
-KOJID_PID=$!
+BENCH_PIDS+=($!)
 
 cat >"$WORK/koji.conf" <<EOF
 [bench]

@@ -19,9 +19,7 @@ SCALES=${SCALES:-"100 1000 10000"}
 POLL_SCALES=${POLL_SCALES-"100 1000"}
 OUT=${OUT:-$ROOT/deploy/bench/scheduler.txt}
 SIM_ARGS=${SIM_ARGS:-}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/koji-rs-target}
-if [[ -d ${HOME:-}/.cargo/bin ]]; then PATH=$HOME/.cargo/bin:$PATH; fi
-BIN=$CARGO_TARGET_DIR/release
+. deploy/bench/lib.sh
 
 # 10,000 WebSockets on each side, plus the pool and the simulator's HTTP connections.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -29,45 +27,8 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 cargo build --release --bin koji-hub --bin koji-sim
 
-WORK=$(mktemp -d /var/tmp/koji-rs-bench.XXXXXX)
-chmod 755 "$WORK"
-HUB_PID=
-cleanup() {
-    if [[ -n $HUB_PID ]] && kill -0 "$HUB_PID" 2>/dev/null; then
-        kill -TERM "$HUB_PID"
-        wait "$HUB_PID" 2>/dev/null || true
-    fi
-    deploy/pg.sh stop "$WORK/pg" >/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-deploy/pg.sh start "$WORK/pg" "$(free_port)" >/dev/null
-PG_HOST=$WORK/pg/run
-PG_PORT=$(cat "$WORK/pg/port")
-HUB_PORT=$(free_port)
-mkdir -p "$WORK/koji"
-cat >"$WORK/hub.conf" <<EOF
-[hub]
-DBName = koji
-DBHost = $PG_HOST
-DBPort = $PG_PORT
-DBUser = koji
-KojiDir = $WORK/koji
-ListenAddress = 127.0.0.1:$HUB_PORT
-LogLevel = WARNING
-EOF
-"$BIN/koji-hub" --config "$WORK/hub.conf" migrate >/dev/null
-(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' >"$WORK/admin.password")
-"$BIN/koji-hub" --config "$WORK/hub.conf" create-user kojiadmin --password-file "$WORK/admin.password" --admin >/dev/null
-RUST_LOG=warn "$BIN/koji-hub" --config "$WORK/hub.conf" serve >"$WORK/hub.log" 2>&1 &
-HUB_PID=$!
-for _ in $(seq 100); do
-    (: </dev/tcp/127.0.0.1/"$HUB_PORT") 2>/dev/null && break
-    sleep 0.1
-done
+bench_setup bench
+bench_serve
 
 sim() {
     "$BIN/koji-sim" --hub "http://127.0.0.1:$HUB_PORT/kojihub" \
@@ -78,7 +39,7 @@ sim() {
 TMP_OUT=$WORK/out.txt
 {
     echo "\$ deploy/bench/scheduler.sh      ($(date -u +%F), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, release build)"
-    echo "One hub (Workers = cores), PostgreSQL $("${KOJI_RS_PGBIN:-/usr/lib/postgresql/15/bin}/postgres" --version | awk '{print $3}') (fsync on) and the simulator share the machine."
+    echo "One hub (Workers = cores), PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') (fsync on) and the simulator share the machine."
     echo "Hosts and their sessions are made with SQL (see koji-sim --help); tasks run 0-200 ms (coordination is"
     echo "what is measured); the poll interval and the hub's timeouts are Koji's defaults, not compressed."
     echo

@@ -21,66 +21,24 @@ HOSTS=${HOSTS:-200}
 REQUESTS=${REQUESTS:-200}
 TARGET_MS=50
 OUT=${OUT:-$ROOT/deploy/bench/web.txt}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/koji-rs-target}
-if [[ -d ${HOME:-}/.cargo/bin ]]; then PATH=$HOME/.cargo/bin:$PATH; fi
-BIN=$CARGO_TARGET_DIR/release
-PGBIN=${KOJI_RS_PGBIN:-/usr/lib/postgresql/15/bin}
+. deploy/bench/lib.sh
 
 cargo build --release --bin koji-hub
 
-WORK=$(mktemp -d /var/tmp/koji-rs-webbench.XXXXXX)
-chmod 755 "$WORK"
-HUB_PID=
-cleanup() {
-    if [[ -n $HUB_PID ]] && kill -0 "$HUB_PID" 2>/dev/null; then
-        kill -TERM "$HUB_PID"
-        wait "$HUB_PID" 2>/dev/null || true
-    fi
-    deploy/pg.sh stop "$WORK/pg" >/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_setup webbench "ReadyTimeout = 315360000"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-deploy/pg.sh start "$WORK/pg" "$(free_port)" >/dev/null
-PG_HOST=$WORK/pg/run
-PG_PORT=$(cat "$WORK/pg/port")
-HUB_PORT=$(free_port)
-mkdir -p "$WORK/koji"
-cat >"$WORK/hub.conf" <<CONF
-[hub]
-DBName = koji
-DBHost = $PG_HOST
-DBPort = $PG_PORT
-DBUser = koji
-KojiDir = $WORK/koji
-ListenAddress = 127.0.0.1:$HUB_PORT
-LogLevel = WARNING
-ReadyTimeout = 315360000
-CONF
-"$BIN/koji-hub" --config "$WORK/hub.conf" migrate >/dev/null
-(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' >"$WORK/admin.password")
-"$BIN/koji-hub" --config "$WORK/hub.conf" create-user kojiadmin --password-file "$WORK/admin.password" --admin >/dev/null
-
-psql() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U koji -d koji "$@"; }
 GEN_START=$(date +%s)
-psql -v tasks="$TASKS" -v builds="$BUILDS" -v hosts="$HOSTS" -f deploy/bench/web-data.sql >/dev/null
+bench_psql -v tasks="$TASKS" -v builds="$BUILDS" -v hosts="$HOSTS" -f deploy/bench/web-data.sql >/dev/null
 GEN_SECS=$(( $(date +%s) - GEN_START ))
 
-RUST_LOG=warn "$BIN/koji-hub" --config "$WORK/hub.conf" serve >"$WORK/hub.log" 2>&1 &
-HUB_PID=$!
-for _ in $(seq 100); do
-    (: </dev/tcp/127.0.0.1/"$HUB_PORT") 2>/dev/null && break
-    sleep 0.1
-done
+bench_serve
 BASE=http://127.0.0.1:$HUB_PORT/koji
 
-TOP=$(psql -c "SELECT max(id) FROM task WHERE parent IS NULL AND state = 2")
-HOST=$(psql -c "SELECT min(id) FROM host")
-PKG=$(psql -c "SELECT min(pkg_id) FROM build")
-BUILD=$(psql -c "SELECT max(id) FROM build")
-USER_ID=$(psql -c "SELECT min(id) FROM users WHERE name LIKE 'packager%'")
+TOP=$(bench_psql -c "SELECT max(id) FROM task WHERE parent IS NULL AND state = 2")
+HOST=$(bench_psql -c "SELECT min(id) FROM host")
+PKG=$(bench_psql -c "SELECT min(pkg_id) FROM build")
+BUILD=$(bench_psql -c "SELECT max(id) FROM build")
+USER_ID=$(bench_psql -c "SELECT min(id) FROM users WHERE name LIKE 'packager%'")
 PAGES=(
     "index"
     "tasks"
@@ -107,8 +65,8 @@ PAGES=(
 TMP_OUT=$WORK/out.txt
 {
     echo "\$ deploy/bench/web.sh      ($(date -u +%F), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, release build)"
-    echo "farm: $(psql -c 'SELECT count(*) FROM task') tasks, $(psql -c 'SELECT count(*) FROM build') builds," \
-        "$(psql -c 'SELECT count(*) FROM host') hosts, $(psql -c 'SELECT count(*) FROM package') packages" \
+    echo "farm: $(bench_psql -c 'SELECT count(*) FROM task') tasks, $(bench_psql -c 'SELECT count(*) FROM build') builds," \
+        "$(bench_psql -c 'SELECT count(*) FROM host') hosts, $(bench_psql -c 'SELECT count(*) FROM package') packages" \
         "(generated in ${GEN_SECS}s); $REQUESTS sequential requests per page after one warm-up"
     printf '%-72s %8s %8s %8s  %s\n' page p50_ms p95_ms max_ms "target p95 <= ${TARGET_MS} ms"
     worst=0

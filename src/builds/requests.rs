@@ -2,15 +2,13 @@
 //! each makes a task for the builders, or cancels one. The hub checks little here, as Koji's does; the `build`
 //! task itself checks the target, policies and package list on the builder.
 
-use super::info::build_row_strict;
 use super::lifecycle;
-use crate::db::builds::{STATE_COMPLETE, state_name};
-use crate::db::tags as tag_db;
+use crate::db::builds::STATE_COMPLETE;
 use crate::fault::{KojiError, KojiResult};
 use crate::lookup::BuildRef;
-use crate::packages::listing::{self, ListingQuery};
 use crate::rpc::CallCtx;
 use crate::rpc::args::InfoRef;
+use crate::tagging;
 use crate::tasks::{self, PRIO_DEFAULT, TaskSpec};
 use crate::xmlrpc::Value;
 
@@ -72,31 +70,15 @@ pub async fn tag_build_task(
 ) -> KojiResult<i32> {
     let user = ctx.require_login()?.user_id;
     let db = ctx.db().await?;
-    let build = build_row_strict(&db, build).await?;
-    let tag = tag_db::config_strict(&db, tag, None).await?;
-    let from = match fromtag {
-        Some(f) => Some(tag_db::config_strict(&db, f, None).await?),
-        None => None,
-    };
+    let (build, tag, from) = tagging::tagging_rows(&db, tag, build, fromtag).await?;
     if build.state != STATE_COMPLETE {
-        return Err(KojiError::Tag(format!("build {} not complete: state {}", build.nvr(), state_name(build.state))));
+        return Err(tagging::not_complete(&build));
     }
     crate::tags::assert_tag_access(&db, &tag, user, force).await?;
     if let Some(from) = &from {
         crate::tags::assert_tag_access(&db, from, user, force).await?;
     }
-    let q = ListingQuery {
-        tag: Some(tag.id),
-        package: Some(build.package_id),
-        inherit: true,
-        with_blocked: true,
-        ..Default::default()
-    };
-    let problem = match listing::read(&db, &q).await?.first() {
-        None => Some(format!("Package {} not in list for {}", build.name, tag.name)),
-        Some(l) if l.blocked => Some(format!("Package {} blocked in {}", build.name, tag.name)),
-        Some(_) => None,
-    };
+    let problem = tagging::listing_problem(&db, tag.id, &build, &tag.name).await?;
     drop(db);
     if let Some(problem) = problem {
         if !(force && ctx.has_perm("admin").await?) {

@@ -33,6 +33,22 @@ async fn assert_allowed(db: &impl GenericClient, tag: &TagConfig, user: i32, for
     tags::assert_tag_access(db, tag, user, force).await
 }
 
+/// The tag and the (existing) package of a change to the tag's list, and the logged-in user, once the change is
+/// allowed for that user.
+async fn existing_entry(
+    ctx: &CallCtx,
+    tx: &impl GenericClient,
+    taginfo: &InfoRef,
+    pkginfo: &InfoRef,
+    force: bool,
+) -> KojiResult<(TagConfig, Named, i32)> {
+    let tag = tag_db::config_strict(tx, taginfo, None).await?;
+    let package = lookup::named_strict(tx, "package", pkginfo).await?;
+    let user = ctx.require_login()?.user_id;
+    assert_allowed(tx, &tag, user, force).await?;
+    Ok((tag, package, user))
+}
+
 /// The package's effective entry in the tag (its own, or the nearest inherited one), blocked or not.
 async fn effective(db: &impl GenericClient, tag: i32, package: i32) -> KojiResult<Option<Listing>> {
     let q = ListingQuery {
@@ -165,10 +181,7 @@ async fn apply_add(
 pub async fn remove(ctx: &CallCtx, taginfo: &InfoRef, pkginfo: &InfoRef, force: bool) -> KojiResult<()> {
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
-    let tag = tag_db::config_strict(&tx, taginfo, None).await?;
-    let package = lookup::named_strict(&tx, "package", pkginfo).await?;
-    let user = ctx.require_login()?.user_id;
-    assert_allowed(&tx, &tag, user, force).await?;
+    let (tag, package, user) = existing_entry(ctx, &tx, taginfo, pkginfo, force).await?;
     let event = db::new_event(&tx).await?;
     versioned::revoke(&tx, "tag_packages", &[("tag_id", &tag.id), ("package_id", &package.id)], event, user).await?;
     tx.commit().await?;
@@ -195,10 +208,7 @@ pub async fn block(ctx: &CallCtx, taginfo: &InfoRef, pkginfo: &InfoRef, force: b
 pub async fn unblock(ctx: &CallCtx, taginfo: &InfoRef, pkginfo: &InfoRef, force: bool) -> KojiResult<()> {
     let mut client = ctx.db().await?;
     let tx = client.transaction().await?;
-    let tag = tag_db::config_strict(&tx, taginfo, None).await?;
-    let package = lookup::named_strict(&tx, "package", pkginfo).await?;
-    let user = ctx.require_login()?.user_id;
-    assert_allowed(&tx, &tag, user, force).await?;
+    let (tag, package, user) = existing_entry(ctx, &tx, taginfo, pkginfo, force).await?;
     let previous = effective(&tx, tag.id, package.id).await?.ok_or_else(|| {
         KojiError::generic(format!("no data (blocked or otherwise) for package {} in tag {}", package.name, tag.name))
     })?;

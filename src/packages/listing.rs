@@ -99,34 +99,22 @@ const COLUMNS: &[(&str, &str)] = &[
     ("blocked", "tag_packages.blocked"),
 ];
 
-const OWNER_COLUMNS: &[(&str, &str)] = &[
-    ("package_id", "package.id"),
-    ("package_name", "package.name"),
-    ("tag_id", "tag.id"),
-    ("tag_name", "tag.name"),
-    ("extra_arches", "tag_packages.extra_arches"),
-    ("blocked", "tag_packages.blocked"),
-    ("owner_id", "users.id"),
-    ("owner_name", "users.name"),
-];
+/// What `with_owners` adds to [`COLUMNS`] and [`FROM`].
+const OWNER_COLUMNS: &[(&str, &str)] = &[("owner_id", "users.id"), ("owner_name", "users.name")];
 
 const FROM: &str = "tag_packages JOIN tag ON tag.id = tag_packages.tag_id \
      JOIN package ON package.id = tag_packages.package_id";
 
-const OWNER_FROM: &str = "tag_packages JOIN tag ON tag.id = tag_packages.tag_id \
-     JOIN package ON package.id = tag_packages.package_id \
-     JOIN tag_package_owners ON tag_package_owners.tag_id = tag_packages.tag_id \
+const OWNER_JOINS: &str = "JOIN tag_package_owners ON tag_package_owners.tag_id = tag_packages.tag_id \
          AND tag_package_owners.package_id = tag_packages.package_id \
      JOIN users ON users.id = tag_package_owners.owner";
 
 /// The listings of `tags` (or, without a tag, of the user or package asked for), ordered by package id.
 async fn fetch(db: &impl GenericClient, q: &ListingQuery, tags: &[i32]) -> KojiResult<Vec<Listing>> {
-    let mut sel = match q.with_owners {
-        true => Select::new(OWNER_COLUMNS, OWNER_FROM, "package_id,tag_id"),
-        false => Select::new(COLUMNS, FROM, "package_id,tag_id"),
-    };
+    let mut sel = Select::new(COLUMNS, FROM, "package_id,tag_id");
     versioned::in_force(&mut sel, "tag_packages", q.event);
     if q.with_owners {
+        sel.add_columns(OWNER_COLUMNS).join(OWNER_JOINS);
         versioned::in_force(&mut sel, "tag_package_owners", q.event);
     }
     if q.tag.is_some() {

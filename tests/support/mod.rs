@@ -1,6 +1,6 @@
 //! Shared harness for the integration tests: a private PostgreSQL ([`pg`]),
-//! test certificates ([`certs`]), a running `koji-hub` ([`hub`]) and the stock
-//! Python `koji` CLI pointed at it ([`cli`]).
+//! test certificates ([`certs`]), a running `koji-hub` ([`hub`]), the stock
+//! Python `koji` CLI pointed at it ([`cli`]) and the Rust `kojid` ([`kojid`]).
 //!
 //! Each file in `tests/` is its own crate and includes this module with
 //! `mod support;`, so each uses only part of it; hence the crate-wide
@@ -11,6 +11,7 @@ pub mod certs;
 pub mod cli;
 pub mod fleet;
 pub mod hub;
+pub mod kojid;
 pub mod pg;
 pub mod rpc;
 pub mod rpmbuild;
