@@ -31,30 +31,37 @@ if [[ -d ${HOME:-}/.cargo/bin ]]; then PATH=$HOME/.cargo/bin:$PATH; fi
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
-# The PID in hub.pid, if that process is still a koji-hub (PIDs get reused).
-hub_pid() {
+# The PID in $DATA/<file>.pid, if that process is still a <program> (PIDs get reused). Args: file program.
+daemon_pid() {
     local pid
-    pid=$(cat "$DATA/hub.pid" 2>/dev/null) || return 1
-    [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q koji-hub &&
+    pid=$(cat "$DATA/$1.pid" 2>/dev/null) || return 1
+    [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "$2" &&
         echo "$pid"
 }
 
-stop_hub() {
+# SIGTERM, then SIGKILL after a grace period (kojid frees its running tasks on SIGTERM).
+# Args: file program tenths-of-a-second.
+stop_daemon() {
     local pid i
-    if pid=$(hub_pid); then
+    if pid=$(daemon_pid "$1" "$2"); then
         kill -TERM "$pid"
-        for ((i = 0; i < 100; i++)); do
+        for ((i = 0; i < $3; i++)); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
         if kill -0 "$pid" 2>/dev/null; then
-            echo "koji-hub did not stop within 10 s; killing it" >&2
+            echo "$2 did not stop within $(($3 / 10)) s; killing it" >&2
             kill -KILL "$pid"
         fi
-        echo "koji-hub stopped"
+        echo "$2 stopped"
     fi
-    rm -f "$DATA/hub.pid"
+    rm -f "$DATA/$1.pid"
 }
+
+hub_pid() { daemon_pid hub koji-hub; }
+stop_hub() { stop_daemon hub koji-hub 100; }
+kojid_pid() { daemon_pid kojid kojid; }
+stop_kojid() { stop_daemon kojid kojid 150; }
 
 port_in_use() { (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 
@@ -169,29 +176,6 @@ EOF
     )
     nohup "$KOJID" --config "$DATA/kojid.conf" --force-lock </dev/null >>"$DATA/kojid.log" 2>&1 &
     echo $! >"$DATA/kojid.pid"
-}
-
-# The PID in kojid.pid, if that process is still a kojid.
-kojid_pid() {
-    local pid
-    pid=$(cat "$DATA/kojid.pid" 2>/dev/null) || return 1
-    [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q kojid &&
-        echo "$pid"
-}
-
-# SIGTERM: kojid frees its running tasks and exits.
-stop_kojid() {
-    local pid i
-    if pid=$(kojid_pid); then
-        kill -TERM "$pid"
-        for ((i = 0; i < 150; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-        echo "kojid stopped"
-    fi
-    rm -f "$DATA/kojid.pid"
 }
 
 stop() {
