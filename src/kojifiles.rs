@@ -34,6 +34,12 @@ async fn serve(req: HttpRequest, hub: web::Data<Hub>) -> HttpResponse {
         Ok(Ok(f)) if f.metadata().is_file() => f,
         _ => return HttpResponse::NotFound().content_type("text/plain").body("Not Found\n"),
     };
+    // mime_guess maps `.rpm` to RealAudio; packages are what Apache's mime.types calls them.
+    let file = if file.path().extension().is_some_and(|e| e == "rpm") {
+        file.set_content_type("application/x-rpm".parse().expect("a valid MIME type"))
+    } else {
+        file
+    };
     // rpms are compressed already, and a compressed body would break Range offsets: opt out of the
     // app-wide Compress middleware.
     file.set_content_encoding(ContentEncoding::Identity)

@@ -473,6 +473,7 @@ fn a_build_task_imports_tags_and_serves_its_results() {
     assert!(head.ends_with("\r\n\r\n"), "no body after the headers: {head}");
     let part = http_raw(hub.addr(), "GET", &path, &[("Range", "bytes=4-13")], None);
     assert_eq!((part.status, part.body.as_slice()), (206, &std::fs::read(&f.pkg.srpm).unwrap()[4..14]));
+    assert_eq!(part.header("Content-Type"), Some("application/x-rpm"));
     assert_eq!(hub.get_raw("/kojifiles/packages/../../hub.conf").status, 404);
     assert_eq!(hub.get_raw("/kojifiles/packages/%2e%2e/%2e%2e/hub.conf").status, 404);
     assert_eq!(hub.get_raw("/kojifiles/packages/").status, 404);
