@@ -245,7 +245,7 @@ pub fn http_raw(
     // A server that rejects a request early (say, too large) may answer and
     // close before the body is sent; the answer is what counts then.
     let sent = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.unwrap_or_default()));
-    match read_response(&mut BufReader::new(stream)) {
+    match read_response_to(&mut BufReader::new(stream), method) {
         Ok(response) => response,
         Err(e) => panic!("no HTTP response to {method} {path} (sending: {sent:?}): {e}"),
     }
@@ -284,6 +284,12 @@ impl Drop for Hub {
 /// by `Transfer-Encoding: chunked`, `Content-Length`, or the connection's
 /// end. Interim `1xx` responses are skipped.
 pub fn read_response(r: &mut impl BufRead) -> std::io::Result<RawResponse> {
+    read_response_to(r, "GET")
+}
+
+/// [`read_response`] for a request with this method: the answer to a `HEAD`
+/// has no body, whatever its `Content-Length` says.
+pub fn read_response_to(r: &mut impl BufRead, method: &str) -> std::io::Result<RawResponse> {
     let invalid = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
     loop {
         let status_line = read_line(r)?;
@@ -305,6 +311,9 @@ pub fn read_response(r: &mut impl BufRead) -> std::io::Result<RawResponse> {
             continue;
         }
         let mut response = RawResponse { status, headers, body: Vec::new() };
+        if method.eq_ignore_ascii_case("HEAD") {
+            return Ok(response);
+        }
         if response.header("Transfer-Encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked")) {
             loop {
                 let size_line = read_line(r)?;
