@@ -112,3 +112,19 @@ pub fn error_chain(error: &(dyn Error + 'static)) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_failures_are_told_apart_from_network_ones() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(!is_tls_failure(&refused));
+        // tokio-native-tls hands OpenSSL's errors up inside an io::Error.
+        let alert = std::io::Error::other(openssl::error::ErrorStack::get());
+        assert!(is_tls_failure(&alert));
+        let missing = connector(Some(Path::new("/nonexistent/client.pem")), None).unwrap_err();
+        assert!(missing.to_string().starts_with("cert = /nonexistent/client.pem: cannot read: "), "{missing}");
+    }
+}
