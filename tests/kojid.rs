@@ -1,7 +1,7 @@
 //! The Rust `kojid` end to end: a private PostgreSQL, the hub, real `kojid` processes (rpmbuild backend) and
 //! the stock CLI. Task running (Koji's test tasks `sleep`/`waittest`), cancel and shutdown without orphan
 //! processes, and the build flow: scratch, real (imported and tagged), from git, a `%build` failure, a
-//! cancel, a builder killed mid-build, a duplicate NVR.
+//! cancel, a builder killed mid-build, a duplicate NVR; certificate login over HTTPS.
 //!
 //! Liveness is shortened (heartbeat 1 s, 2 missed, HostTimeout 3 s); waits are bounded generously.
 
@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 use support::TempDir;
+use support::certs::TestCerts;
 use support::cli::KojiCli;
 use support::fleet::{ADMIN_PW, add_host, setup, task_field, wait_for};
-use support::hub::Hub;
+use support::hub::{Hub, HubOptions};
 use support::kojid::{Kojid, add_build_target};
-use support::pg::DbInfo;
+use support::pg::{DbInfo, PgCluster};
 use support::rpc::{Rpc, kwargs};
 
 const LIVENESS: &[(&str, &str)] = &[("BuilderHeartbeat", "1"), ("MissedHeartbeats", "2"), ("HostTimeout", "3")];
@@ -402,4 +403,63 @@ fn a_hub_restart_is_ridden_out() {
     let after = make_task(&mut admin, "sleep", vec![Value::Int(0)], "noarch");
     wait_state(&db, after, "2", &[&kojid]);
     assert!(kojid.log().contains("lost the hub stream"), "{}", kojid.log());
+}
+
+/// The id of the host called `name`, once it is ready.
+fn wait_ready(db: &DbInfo, name: &str, kojid: &Kojid) -> i64 {
+    let start = std::time::Instant::now();
+    loop {
+        let row = db.psql(&format!("SELECT id, ready FROM host WHERE name = '{name}'"));
+        if let Some(id) = row.trim().strip_suffix("|t") {
+            return id.parse().unwrap();
+        }
+        assert!(start.elapsed() < SOON, "{name} not ready:\n{}", kojid.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn kojid_logs_in_with_a_client_certificate_over_https() {
+    let db = PgCluster::shared().create_database();
+    let pki = TempDir::new("pki");
+    let certs = TestCerts::generate(pki.path());
+    let extra_conf = LIVENESS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let hub = Hub::start(&db, HubOptions { tls: Some(&certs), extra_conf, ..Default::default() });
+    let _hub_log = HubLog(&hub);
+    hub.create_user("kojiadmin", ADMIN_PW, true);
+    let admin = KojiCli::ssl(&hub, &certs, &certs.client("kojiadmin"));
+    admin.ok(&["add-host", "tlsb", "x86_64"]);
+    let serverca = format!("serverca = {}\n", certs.ca_cert.display());
+
+    // The host's user has no password: only its certificate logs it in. Every later call, the push stream
+    // (wss://) and the task's own subsession go over TLS too.
+    let kojid = start_kojid(&hub, "", &format!("cert = {}\n{serverca}", certs.client("tlsb").display()));
+    let host = wait_ready(&db, "tlsb", &kojid);
+    let sessions = db.psql(&format!(
+        "SELECT DISTINCT authtype FROM sessions WHERE user_id = (SELECT user_id FROM host WHERE id = {host})"
+    ));
+    assert_eq!(sessions.trim(), "2", "sslLogin sessions only (AUTH_SSL)");
+    let out = admin.ok(&["make-task", "--arch", "noarch", "sleep", "1"]);
+    let task: i64 = out.trim().strip_prefix("Created task id ").and_then(|n| n.parse().ok()).expect(&out);
+    wait_state(&db, task, "2", &[&kojid]);
+    assert_eq!(task_field(&db, task, "host_id"), host.to_string());
+
+    // Password login over HTTPS, trusting serverca, still works.
+    add_host(&db, "pwb", "x86_64", 4.0, &["default"]);
+    let pwb = start_kojid(&hub, "pwb", &serverca);
+    wait_ready(&db, "pwb", &pwb);
+
+    // A certificate the hub's CA did not sign: kojid gives up at once, saying why.
+    let mut rogue = start_kojid(&hub, "", &format!("cert = {}\n{serverca}", certs.rogue_client("tlsb").display()));
+    assert_eq!(rogue.wait_exit(SOON), Some(1), "{}", rogue.log());
+    let log = rogue.log();
+    assert!(log.contains("certificate login (cert = ") && log.contains("alert unknown ca"), "{log}");
+
+    // And a hub whose certificate serverca does not vouch for is refused by kojid.
+    let other = TempDir::new("pki");
+    let other_ca = TestCerts::generate(other.path()).ca_cert;
+    let mut mistrust = start_kojid(&hub, "pwb", &format!("serverca = {}\n", other_ca.display()));
+    assert_eq!(mistrust.wait_exit(SOON), Some(1), "{}", mistrust.log());
+    let log = mistrust.log();
+    assert!(log.contains("login as pwb failed: TLS: ") && log.contains("certificate verify failed"), "{log}");
 }

@@ -52,6 +52,7 @@ fn connect(rt: &Runtime, hub: &Hub, client: &HubClient, running: Vec<i32>) -> Re
         session_key: key,
         status: status(true),
         running,
+        tls: None,
     };
     rt.block_on(push::connect(config))
 }

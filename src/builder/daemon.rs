@@ -15,6 +15,7 @@ use super::hub_client::{HubClient, HubError};
 use super::push::{self, PushConfig, PushError, PushSender};
 use super::task::{TaskArgs, TaskCtx, TaskError, TaskShared, task_relpath};
 use super::tasks::{self, Handler};
+use super::tls;
 use crate::protocol::{FromHub, Heartbeat, TaskOffer};
 use crate::xmlrpc::{self, Value};
 use std::collections::HashMap;
@@ -37,12 +38,56 @@ struct Running {
 pub struct Daemon {
     config: Arc<KojidConfig>,
     http: reqwest::Client,
+    /// The connector of `http`, for the push stream.
+    tls: native_tls::TlsConnector,
     main: Arc<HubClient>,
     running: HashMap<i32, Running>,
     offered: HashMap<i32, (TaskOffer, Handler)>,
     load_changed: Arc<Notify>,
     finished_tx: mpsc::UnboundedSender<i32>,
     finished_rx: mpsc::UnboundedReceiver<i32>,
+}
+
+/// How kojid logs in, chosen as Koji's kojid does: the certificate if `cert` names a file, else the password.
+enum Credentials {
+    /// `sslLogin` with this certificate (the TLS connector presents it).
+    Cert(std::path::PathBuf),
+    Password {
+        user: String,
+        password: String,
+    },
+}
+
+impl Credentials {
+    /// Picks the login; for a certificate login, `server` becomes `https://` (Koji's `ssl_login` forces it)
+    /// and a `cert` that is not a file is dropped (Koji then falls back to the password).
+    fn of(config: &mut KojidConfig) -> anyhow::Result<Credentials> {
+        if let Some(cert) = config.cert.take() {
+            if cert.is_file() {
+                if let Some(rest) = config.server.strip_prefix("http://") {
+                    config.server = format!("https://{rest}");
+                }
+                config.cert = Some(cert.clone());
+                return Ok(Credentials::Cert(cert));
+            }
+            tracing::warn!(cert = %cert.display(), "cert is not a file; trying user and password");
+        }
+        match (&config.user, &config.password) {
+            (Some(user), Some(password)) => {
+                Ok(Credentials::Password { user: user.clone(), password: password.clone() })
+            }
+            _ => anyhow::bail!(
+                "kojid.conf needs cert (a PEM file with the host's certificate and key) or user and password"
+            ),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Credentials::Cert(cert) => format!("certificate login (cert = {})", cert.display()),
+            Credentials::Password { user, .. } => format!("login as {user}"),
+        }
+    }
 }
 
 /// How the daemon's loop ended.
@@ -52,29 +97,26 @@ enum Outcome {
 }
 
 impl Daemon {
-    /// Logs in (password) and takes the exclusive session, as kojid does at start.
-    pub async fn login(config: KojidConfig, force_lock: bool) -> anyhow::Result<Daemon> {
-        let http = reqwest::Client::new();
+    /// Logs in (certificate or password) and takes the exclusive session, as kojid does at start.
+    pub async fn login(mut config: KojidConfig, force_lock: bool) -> anyhow::Result<Daemon> {
+        let credentials = Credentials::of(&mut config)?;
+        let tls = tls::connector(config.cert.as_deref(), config.serverca.as_deref())?;
+        let http = tls::http_client(tls.clone())?;
         let mut main = HubClient::new(http.clone(), &config.server);
-        let (Some(user), Some(password)) = (&config.user, &config.password) else {
-            if let Some(cert) = &config.cert {
-                anyhow::bail!(
-                    "cert = {}: certificate login is not supported yet; set user and password",
-                    cert.display()
-                );
-            }
-            anyhow::bail!("kojid.conf needs user and password");
-        };
         let mut pause = Duration::from_millis(500);
         loop {
-            match main.login(user, password).await {
+            let attempt = match &credentials {
+                Credentials::Cert(_) => main.ssl_login().await,
+                Credentials::Password { user, password } => main.login(user, password).await,
+            };
+            match attempt {
                 Ok(_) => break,
                 Err(e @ (HubError::Transport(_) | HubError::Http { .. })) => {
                     tracing::warn!(error = %e, "hub unreachable; retrying login");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(config.push_reconnect_max);
                 }
-                Err(e) => anyhow::bail!("login as {user} failed: {e}"),
+                Err(e) => anyhow::bail!("{} failed: {e}", credentials.describe()),
             }
         }
         main.call(
@@ -86,12 +128,15 @@ impl Daemon {
         .await
         .map_err(|e| anyhow::anyhow!("cannot take the exclusive session (another kojid running? --force-lock): {e}"))?;
         let host_id = main.call("host.getID", vec![]).await?;
+        let user = main.call("getLoggedInUser", vec![]).await?;
+        let user = user.as_struct().and_then(|u| u.get("name")).and_then(Value::as_str).unwrap_or_default().to_owned();
         tracing::info!(user, host_id = host_id.as_i64(), "logged in");
         expire_stale_buildroots(&main, host_id).await;
         let (finished_tx, finished_rx) = mpsc::unbounded_channel();
         Ok(Daemon {
             config: Arc::new(config),
             http,
+            tls,
             main: Arc::new(main),
             running: HashMap::new(),
             offered: HashMap::new(),
@@ -126,6 +171,7 @@ impl Daemon {
                 session_key: session.key.clone(),
                 status: self.status(false),
                 running: self.running.keys().copied().collect(),
+                tls: Some(self.tls.clone()),
             };
             let connected = tokio::select! {
                 c = push::connect(config) => c,

@@ -7,6 +7,7 @@
 //! other; Koji's client is single-threaded for the same reason, and kojid gives each running task its own
 //! [`HubClient::subsession`]. Clients made from one another share their HTTP connection pool.
 
+use super::tls;
 use crate::xmlrpc::{self, Fault, Limits, Value};
 use tokio::sync::Mutex;
 
@@ -24,7 +25,10 @@ pub enum HubError {
     Fault(Fault),
     /// The request did not get an HTTP answer (connection refused, reset, timed out).
     #[error("transport: {0}")]
-    Transport(#[from] reqwest::Error),
+    Transport(reqwest::Error),
+    /// The TLS handshake failed or a certificate was refused (with the reasons): not worth retrying.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// Koji answers application errors with HTTP 200 and a fault; anything else is a broken hub or proxy.
     #[error("HTTP {status}: {body}")]
     Http { status: u16, body: String },
@@ -73,6 +77,18 @@ impl HubClient {
     /// Password login (Koji's `login`); later calls carry the new session.
     pub async fn login(&mut self, user: &str, password: &str) -> Result<Session, HubError> {
         let sinfo = self.call("login", vec![user.into(), password.into()]).await?;
+        let session = session_of(&sinfo)?;
+        self.session = Some(session.clone());
+        *self.callnum.get_mut() = 0;
+        Ok(session)
+    }
+
+    /// Certificate login (Koji's `sslLogin` at `<server>/ssllogin`): the hub logs in the user named by the
+    /// certificate that this client's TLS connector presents. Later calls carry the new session.
+    pub async fn ssl_login(&mut self) -> Result<Session, HubError> {
+        let url = format!("{}/ssllogin", self.url.trim_end_matches('/'));
+        let body = xmlrpc::encode_call("sslLogin", &[]);
+        let sinfo = send(self.http.post(url).header("Content-Type", "text/xml").body(body)).await?;
         let session = session_of(&sinfo)?;
         self.session = Some(session.clone());
         *self.callnum.get_mut() = 0;
@@ -140,15 +156,20 @@ impl HubClient {
 }
 
 async fn send(request: reqwest::RequestBuilder) -> Result<Value, HubError> {
-    let response = request.send().await?;
+    let response = request.send().await.map_err(transport)?;
     let status = response.status();
-    let body = response.bytes().await?;
+    let body = response.bytes().await.map_err(transport)?;
     if !status.is_success() {
         return Err(HubError::Http { status: status.as_u16(), body: String::from_utf8_lossy(&body).into_owned() });
     }
     xmlrpc::parse_method_response(&body, Limits::default())
         .map_err(|e| HubError::Decode(e.to_string()))?
         .map_err(HubError::Fault)
+}
+
+/// [`HubError::Tls`] for a TLS failure, else [`HubError::Transport`].
+fn transport(e: reqwest::Error) -> HubError {
+    if tls::is_tls_failure(&e) { HubError::Tls(tls::error_chain(&e)) } else { HubError::Transport(e) }
 }
 
 fn session_of(sinfo: &Value) -> Result<Session, HubError> {

@@ -8,6 +8,7 @@
 //! - [`tasks`]: the handler registry, one file per task method.
 //! - [`buildroot`]: buildroots through a backend (`rpmbuild` on the host, or `mock`).
 //! - [`upload`]: Koji's fast upload, and logs streamed while they grow.
+//! - [`tls`]: the TLS connector of all of them (`cert`, `serverca`).
 
 pub mod arches;
 pub mod buildroot;
@@ -19,4 +20,5 @@ pub mod push;
 pub mod scm;
 pub mod task;
 pub mod tasks;
+pub mod tls;
 pub mod upload;

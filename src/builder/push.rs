@@ -35,6 +35,8 @@ pub struct PushConfig {
     /// Tasks this builder is already running (after a reconnect): the hub answers `Cancel` for each that is
     /// no longer this host's.
     pub running: Vec<i32>,
+    /// The TLS connector for `wss://` (kojid's, presenting its certificate); `None`: the system's defaults.
+    pub tls: Option<native_tls::TlsConnector>,
 }
 
 /// The stream endpoint of the hub whose XML-RPC endpoint is `hub_url` (`http(s)://host:port/kojihub`).
@@ -138,8 +140,10 @@ pub async fn connect(config: PushConfig) -> Result<PushConnection, PushError> {
     let header = |v: String| HeaderValue::from_str(&v).map_err(|e| PushError::Protocol(e.to_string()));
     request.headers_mut().insert("Koji-Session-Id", header(config.session_id.to_string())?);
     request.headers_mut().insert("Koji-Session-Key", header(config.session_key)?);
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), true).await.map_err(|e| match e {
+    let connector = config.tls.map(tokio_tungstenite::Connector::NativeTls);
+    let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config()), true, connector)
+        .await
+        .map_err(|e| match e {
             tungstenite::Error::Http(response) => PushError::Refused {
                 status: response.status().as_u16(),
                 body: String::from_utf8_lossy(response.body().as_deref().unwrap_or_default()).trim().to_owned(),

@@ -229,6 +229,7 @@ pub async fn run_push(fleet: Arc<Fleet>, host: SimHost) {
             session_key: host.session.key.clone(),
             status: status.clone(),
             running: vec![],
+            tls: None,
         };
         let result = push::connect(config).await;
         drop(slot);
