@@ -96,7 +96,9 @@ pub async fn serve(config: HubConfig) -> anyhow::Result<()> {
                 missed_heartbeats: cfg.missed_heartbeats,
                 heartbeat_interval: heartbeat,
                 ready_timeout: cfg.ready_timeout,
-                update_time_flush: std::time::Duration::from_secs(60),
+                // Well within ReadyTimeout, or the leader's silent-host check would see live hosts as silent.
+                update_time_flush: (cfg.ready_timeout / 3)
+                    .clamp(std::time::Duration::from_secs(1), std::time::Duration::from_secs(60)),
             };
             HostRegistry::new(pool.clone(), liveness).start()
         })

@@ -6,7 +6,7 @@ use koji_rs::xmlrpc::{self, Value};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
-use support::fleet::{ADMIN_PW, add_host, ready, wait_for};
+use support::fleet::{ADMIN_PW, add_host, make_task, ready, task_field, wait_for};
 use support::hub::{Hub, HubOptions};
 use support::pg::{DbInfo, PgCluster};
 use support::rpc::{Rpc, kwargs};
@@ -17,6 +17,52 @@ fn is_leader(hub: &Hub) -> bool {
 
 fn count(db: &DbInfo, sql: &str) -> i64 {
     db.psql(sql).trim().parse().unwrap()
+}
+
+/// A host that reports itself busy (not ready, as a stock kojid at maxjobs) keeps its OPEN task past
+/// `HostTimeout`; when it then dies and the leader hub crashes too, the new leader, which never heard from it,
+/// finds it silent and frees the task.
+#[test]
+fn a_busy_host_keeps_its_task_until_it_dies_even_across_a_failover() {
+    let db = PgCluster::shared().create_database();
+    let conf = || HubOptions {
+        extra_conf: [("ReadyTimeout", "3"), ("HostTimeout", "2"), ("SessionFlushInterval", "1")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let a = Hub::start(&db, conf());
+    a.create_user("kojiadmin", ADMIN_PW, true);
+    wait_for("hub A to lead", Duration::from_secs(10), || is_leader(&a).then_some(()));
+    add_host(&db, "h1", "x86_64", 4.0, &["default"]);
+    let mut builder = Rpc::login(&a, "h1", "pw");
+    ready(&mut builder, 5);
+    let mut admin = Rpc::login(&a, "kojiadmin", ADMIN_PW);
+    let task = make_task(&mut admin, "sleep", "x86_64", &[]);
+    wait_for("assignment", Duration::from_secs(10), || (task_field(&db, task, "state") == "4").then_some(()));
+    builder.ok("host.openTask", vec![Value::Int(task)]);
+    let busy = || vec![Value::Double(1.0), Value::Bool(false), Value::Struct(Default::default())];
+
+    // Busy but alive for well past ReadyTimeout + HostTimeout: the task stays.
+    for _ in 0..14 {
+        builder.ok("host.updateHost", busy());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(
+        task_field(&db, task, "state || ':' || coalesce(host_id, 0)"),
+        "1:1",
+        "{}",
+        a.stderr_log().lines().filter(|l| l.contains("WARN")).collect::<Vec<_>>().join("\n")
+    );
+
+    // The host dies, and so does the hub that tracked it; the new leader frees the task.
+    a.kill_hard();
+    let b = Hub::start(&db, conf());
+    wait_for("hub B to lead", Duration::from_secs(15), || is_leader(&b).then_some(()));
+    wait_for("the dead host's task freed", Duration::from_secs(20), || {
+        (task_field(&db, task, "state") == "0").then_some(())
+    });
 }
 
 #[test]

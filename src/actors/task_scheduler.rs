@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 pub const LEADER_LOCK: i64 = 0x006b_6f6a_6973_6368;
 const ELECTION_INTERVAL: Duration = Duration::from_secs(2);
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the leader looks for silent hosts at most (more often with a short `ReadyTimeout`).
 const SILENT_HOST_CHECK: Duration = Duration::from_secs(30);
 const MAX_BATCH: usize = 1000;
 
@@ -418,7 +419,8 @@ impl Actor for TaskScheduler {
         self.elect(ctx);
         ctx.run_interval(ELECTION_INTERVAL, |act, ctx| act.elect(ctx));
         ctx.run_interval(MAINTENANCE_INTERVAL, |act, ctx| act.maintain(ctx));
-        ctx.run_interval(SILENT_HOST_CHECK, |act, ctx| act.expire_silent_hosts(ctx));
+        let silent_check = (self.cfg.ready_timeout / 3).clamp(Duration::from_secs(1), SILENT_HOST_CHECK);
+        ctx.run_interval(silent_check, |act, ctx| act.expire_silent_hosts(ctx));
     }
 }
 

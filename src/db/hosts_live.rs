@@ -60,12 +60,17 @@ pub async fn notify(db: &impl GenericClient, host: i32) -> KojiResult<()> {
     Ok(())
 }
 
-/// Koji's check_hosts, as a safety net across hubs: hosts marked ready but not heard from within the timeout.
+/// Koji's check_hosts, as a safety net across hubs: hosts not heard from within the timeout that are marked
+/// ready or still hold ASSIGNED/OPEN tasks (a busy host that died while no hub tracked it, e.g. across a
+/// leader failover) are reported lost, so the scheduler frees their tasks.
 pub async fn expire_silent(db: &impl GenericClient, timeout_secs: f64) -> KojiResult<Vec<i32>> {
     let st = db
         .prepare_cached(
-            "WITH u AS (UPDATE host SET ready = FALSE WHERE ready AND (update_time IS NULL OR \
-             update_time < NOW() - make_interval(secs => $1)) RETURNING id) \
+            "WITH u AS (UPDATE host SET ready = FALSE \
+                        WHERE (update_time IS NULL OR update_time < NOW() - make_interval(secs => $1)) \
+                          AND (ready OR EXISTS (SELECT 1 FROM task \
+                                                WHERE task.host_id = host.id AND task.state IN (1, 4))) \
+                        RETURNING id) \
              SELECT id, pg_notify('koji_host', id::text || ':lost') FROM u",
         )
         .await?;
