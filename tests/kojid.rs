@@ -463,3 +463,66 @@ fn kojid_logs_in_with_a_client_certificate_over_https() {
     let log = mistrust.log();
     assert!(log.contains("login as pwb failed: TLS: ") && log.contains("certificate verify failed"), "{log}");
 }
+
+/// How many times the daemon has logged in (once per start, so a re-exec shows as a second).
+fn starts(kojid: &Kojid) -> usize {
+    kojid.log().matches("logged in").count()
+}
+
+#[test]
+fn restart_hosts_reexecs_every_builder() {
+    let (db, hub) = setup(LIVENESS);
+    let _log = HubLog(&hub);
+    let b1 = add_host(&db, "b1", "x86_64", 4.0, &["default"]);
+    let b2 = add_host(&db, "b2", "x86_64", 4.0, &["default"]);
+    let kojids = [start_kojid(&hub, "b1", ""), start_kojid(&hub, "b2", "")];
+    wait_ready(&db, "b1", &kojids[0]);
+    wait_ready(&db, "b2", &kojids[1]);
+    let pids = kojids.each_ref().map(Kojid::pid);
+    assert_eq!(kojids.each_ref().map(starts), [1, 1]);
+
+    // Only admins (or the host permission) may restart hosts; nothing is made.
+    hub.create_user("alice", "alice-pw", false);
+    let denied = KojiCli::password(&hub, "alice", "alice-pw").fails(&["restart-hosts", "--nowait"]);
+    assert!(denied.contains("ActionNotAllowed: host permission required"), "{denied}");
+    assert_eq!(db.psql("SELECT count(*) FROM task").trim(), "0");
+
+    // No host matches: the task fails. Otherwise the restartHosts task pins restart + restartVerify on each host; each daemon re-execs itself (same
+    // pid, a second login) and verifies its new start time.
+    let cli = KojiCli::password(&hub, "kojiadmin", ADMIN_PW);
+    let none = cli.run(&["restart-hosts", "--wait", "--arch", "s390x"]);
+    assert!(none.status != 0 && none.stdout.contains("No matching hosts"), "{none:?}");
+
+    let out = cli.run(&["restart-hosts", "--wait", "--timeout", "60"]);
+    let logs = || kojids.iter().map(Kojid::log).collect::<Vec<_>>().join("\n-----\n");
+    assert_eq!(out.status, 0, "{out:?}\n{}", logs());
+    assert!(out.stdout.contains("restartHosts") && out.stdout.contains("completed successfully"), "{}", out.stdout);
+    let parent: i64 = db.psql("SELECT max(id) FROM task WHERE method = 'restartHosts'").trim().parse().unwrap();
+    assert_eq!(task_field(&db, parent, "state"), "2");
+    let children = db.psql(&format!(
+        "SELECT method || ':' || host_id || ':' || state FROM task WHERE parent = {parent} ORDER BY host_id, id"
+    ));
+    assert_eq!(
+        children.split_whitespace().collect::<Vec<_>>(),
+        [
+            format!("restart:{b1}:2"),
+            format!("restartVerify:{b1}:2"),
+            format!("restart:{b2}:2"),
+            format!("restartVerify:{b2}:2")
+        ],
+        "{children}"
+    );
+    assert_eq!(kojids.each_ref().map(starts), [2, 2], "{}", logs());
+    assert_eq!(kojids.each_ref().map(Kojid::pid), pids);
+
+    // Both are ready again and run work pinned on each.
+    wait_ready(&db, "b1", &kojids[0]);
+    wait_ready(&db, "b2", &kojids[1]);
+    let mut admin = Rpc::login(&hub, "kojiadmin", ADMIN_PW);
+    for (name, host) in [("b1", b1), ("b2", b2)] {
+        let args = vec!["sleep".into(), Value::Array(vec![Value::Int(0)]), kwargs(&[("assign", name.into())])];
+        let task = admin.ok("makeTask", args).as_i64().unwrap();
+        wait_state(&db, task, "2", &[&kojids[0], &kojids[1]]);
+        assert_eq!(task_field(&db, task, "host_id"), host.to_string());
+    }
+}

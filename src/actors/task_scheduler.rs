@@ -276,6 +276,7 @@ impl TaskScheduler {
                 let (host, msg) = match event {
                     BuilderEvent::Cancel { host, task } => (host, ToBuilder::Cancel(task)),
                     BuilderEvent::Wake { host, task } => (host, ToBuilder::Wake(task)),
+                    BuilderEvent::Offer { host, task } => (host, ToBuilder::Offer(task)),
                 };
                 self.outbox.push(msg.to_notification(host));
             }

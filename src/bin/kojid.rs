@@ -1,10 +1,10 @@
 //! The builder daemon: `kojid [--config /etc/kojid/kojid.conf] [--force-lock] [--debug]`. It logs in as its
 //! host, holds the hub's push stream and runs the tasks it is given until SIGTERM or SIGINT, then frees what
-//! it still runs and exits 0.
+//! it still runs and exits 0. After a `restart` task it re-executes itself with the same arguments.
 
 use clap::Parser;
 use koji_rs::builder::config::KojidConfig;
-use koji_rs::builder::daemon::Daemon;
+use koji_rs::builder::daemon::{Daemon, Exit};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -29,7 +29,7 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let config = KojidConfig::load(&args.config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    runtime.block_on(async move {
+    let exit = runtime.block_on(async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let shutdown = async move {
             tokio::select! {
@@ -38,5 +38,11 @@ fn main() -> anyhow::Result<()> {
             }
         };
         Daemon::login(config, args.force_lock).await?.run(shutdown).await
-    })
+    })?;
+    drop(runtime);
+    if exit == Exit::Restart {
+        tracing::info!("re-executing kojid");
+        return Err(koji_rs::builder::restart::reexec().into());
+    }
+    Ok(())
 }

@@ -9,10 +9,14 @@
 //! - `Cancel` kills the task's process groups (SIGTERM, then SIGKILL) and drops the handler; the hub has
 //!   already settled the task, so nothing is reported.
 //! - Shutdown (SIGTERM): not ready, no more offers taken, running tasks killed and `host.freeTasks`.
+//! - Restart (a `restart` task): not ready, offers ignored (the restarted daemon is offered its pinned tasks
+//!   again when it reconnects), running tasks finish; then the session is logged out and [`Exit::Restart`]
+//!   tells `main` to re-execute the daemon.
 
 use super::config::KojidConfig;
 use super::hub_client::{HubClient, HubError};
 use super::push::{self, PushConfig, PushError, PushSender};
+use super::restart::DaemonState;
 use super::task::{TaskArgs, TaskCtx, TaskError, TaskShared, task_relpath};
 use super::tasks::{self, Handler};
 use super::tls;
@@ -46,6 +50,7 @@ pub struct Daemon {
     load_changed: Arc<Notify>,
     finished_tx: mpsc::UnboundedSender<i32>,
     finished_rx: mpsc::UnboundedReceiver<i32>,
+    state: Arc<DaemonState>,
 }
 
 /// How kojid logs in, chosen as Koji's kojid does: the certificate if `cert` names a file, else the password.
@@ -94,6 +99,15 @@ impl Credentials {
 enum Outcome {
     Shutdown,
     Lost,
+    Restart,
+}
+
+/// Why [`Daemon::run`] returned.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Exit {
+    Shutdown,
+    /// A graceful restart: the caller re-executes the daemon ([`super::restart::reexec`]).
+    Restart,
 }
 
 impl Daemon {
@@ -143,6 +157,7 @@ impl Daemon {
             load_changed: Arc::new(Notify::new()),
             finished_tx,
             finished_rx,
+            state: Arc::new(DaemonState::default()),
         })
     }
 
@@ -152,7 +167,10 @@ impl Daemon {
         let space_ok = free_disk_mb.is_none_or(|mb| mb >= self.config.minspace);
         Heartbeat {
             load,
-            ready: !draining && space_ok && (self.running.len() as u32) < self.config.maxjobs,
+            ready: !draining
+                && !self.state.restart_pending()
+                && space_ok
+                && (self.running.len() as u32) < self.config.maxjobs,
             maxjobs: self.config.maxjobs,
             free_mem_mb: None,
             free_disk_mb,
@@ -160,7 +178,7 @@ impl Daemon {
     }
 
     /// Serves the hub until `shutdown` resolves, reconnecting the stream whenever it is lost.
-    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> anyhow::Result<Exit> {
         tokio::pin!(shutdown);
         let session = self.main.session().cloned().expect("logged in");
         let mut pause = Duration::from_millis(200);
@@ -175,7 +193,7 @@ impl Daemon {
             };
             let connected = tokio::select! {
                 c = push::connect(config) => c,
-                () = &mut shutdown => return self.drain().await,
+                () = &mut shutdown => return self.drain().await.map(|()| Exit::Shutdown),
             };
             match connected {
                 Ok(conn) => {
@@ -188,7 +206,8 @@ impl Daemon {
                         r.shared.wake.notify_one();
                     }
                     match self.serve(conn, &mut shutdown).await {
-                        Outcome::Shutdown => return self.drain().await,
+                        Outcome::Shutdown => return self.drain().await.map(|()| Exit::Shutdown),
+                        Outcome::Restart => return Ok(self.restart().await),
                         Outcome::Lost => tracing::warn!("lost the hub stream; reconnecting"),
                     }
                 }
@@ -199,7 +218,7 @@ impl Daemon {
             }
             tokio::select! {
                 () = tokio::time::sleep(pause) => {}
-                () = &mut shutdown => return self.drain().await,
+                () = &mut shutdown => return self.drain().await.map(|()| Exit::Shutdown),
             }
             pause = (pause * 2).min(self.config.push_reconnect_max);
         }
@@ -221,8 +240,19 @@ impl Daemon {
                     self.running.remove(&id);
                     sender.set_status(self.status(false));
                     let _ = sender.heartbeat_now();
+                    if self.restart_due() {
+                        return Outcome::Restart;
+                    }
                 }
                 () = self.load_changed.notified() => sender.set_status(self.status(false)),
+                () = self.state.changed.notified() => {
+                    tracing::info!(running = ?self.running.keys().collect::<Vec<_>>(), "restart pending; taking no new work");
+                    sender.set_status(self.status(false));
+                    let _ = sender.heartbeat_now();
+                    if self.restart_due() {
+                        return Outcome::Restart;
+                    }
+                }
                 () = &mut *shutdown => {
                     sender.set_status(self.status(true));
                     let _ = sender.heartbeat_now();
@@ -234,6 +264,9 @@ impl Daemon {
 
     fn on_frame(&mut self, frame: FromHub, sender: &PushSender) {
         match frame {
+            FromHub::Offer(offer) if self.state.restart_pending() => {
+                tracing::info!(task = offer.id, "restart pending; offer ignored");
+            }
             FromHub::Offer(offer) => {
                 let id = offer.id;
                 match tasks::lookup(&offer.method) {
@@ -311,6 +344,7 @@ impl Daemon {
             main: self.main.clone(),
             shared: shared.clone(),
             cancel: cancel.clone(),
+            daemon: self.state.clone(),
         };
         let id = runner.offer.id;
         let finished = self.finished_tx.clone();
@@ -319,6 +353,22 @@ impl Daemon {
             let _ = finished.send(id);
         });
         self.running.insert(id, Running { weight: handler.weight, shared, cancel, done });
+    }
+
+    /// A pending restart goes ahead once no task runs.
+    fn restart_due(&self) -> bool {
+        self.state.restart_pending() && self.running.is_empty() && self.offered.is_empty()
+    }
+
+    /// Ends this run for a re-exec: not ready, and the exclusive session logged out so the new process can
+    /// take it.
+    async fn restart(self) -> Exit {
+        tracing::info!("restarting");
+        let _ = self.main.call("host.updateHost", vec![Value::Double(0.0), Value::Bool(false)]).await;
+        if let Err(e) = self.main.call("logout", vec![]).await {
+            tracing::warn!(error = %e, "logout failed");
+        }
+        Exit::Restart
     }
 
     /// Kills every running task and gives them back to the hub.
@@ -389,6 +439,7 @@ struct Runner {
     main: Arc<HubClient>,
     shared: Arc<TaskShared>,
     cancel: Arc<Notify>,
+    daemon: Arc<DaemonState>,
 }
 
 impl Runner {
@@ -427,6 +478,7 @@ impl Runner {
             http: self.http.clone(),
             workdir: workdir.clone(),
             shared: self.shared.clone(),
+            daemon: self.daemon.clone(),
         });
         let _ = std::fs::remove_dir_all(&workdir);
         let outcome = match std::fs::create_dir_all(&workdir) {
@@ -476,6 +528,10 @@ async fn report(ctx: &TaskCtx, result: Result<Value, TaskError>) {
         Err(TaskError::Fault { code, message }) => {
             tracing::info!(task = ctx.id, code, %message, "failed");
             ctx.call("host.failTask", vec![id, Value::String(xmlrpc::encode_fault(code, &message))]).await
+        }
+        Err(TaskError::ServerRestart) => {
+            tracing::info!(task = ctx.id, "freed for the pending restart");
+            ctx.call("host.freeTasks", vec![Value::Array(vec![id])]).await
         }
         Err(TaskError::Refuse(msg)) => {
             tracing::info!(task = ctx.id, %msg, "refused");

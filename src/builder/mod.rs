@@ -8,6 +8,7 @@
 //! - [`tasks`]: the handler registry, one file per task method.
 //! - [`buildroot`]: buildroots through a backend (`rpmbuild` on the host, or `mock`).
 //! - [`upload`]: Koji's fast upload, and logs streamed while they grow.
+//! - [`restart`]: graceful restart (`restart`/`restartVerify` tasks) and the re-exec.
 //! - [`tls`]: the TLS connector of all of them (`cert`, `serverca`).
 
 pub mod arches;
@@ -17,6 +18,7 @@ pub mod daemon;
 pub mod hub_client;
 pub mod process;
 pub mod push;
+pub mod restart;
 pub mod scm;
 pub mod task;
 pub mod tasks;

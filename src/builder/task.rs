@@ -25,6 +25,10 @@ pub enum TaskError {
     /// Koji's `RefuseTask`: this builder cannot run the task; the hub gives it to another.
     #[error("refused: {0}")]
     Refuse(String),
+    /// Koji's `ServerRestart` raised in a handler: this daemon is about to restart, so the task is freed
+    /// (to run again, re-attaching to its children) instead of holding the restart up.
+    #[error("freed for a pending restart")]
+    ServerRestart,
 }
 
 impl TaskError {
@@ -117,6 +121,8 @@ pub struct TaskCtx {
     /// `<workdir>/tasks/<id % 10000>/<id>`, made before the handler runs and removed after.
     pub workdir: PathBuf,
     pub shared: Arc<TaskShared>,
+    /// The daemon's start time and pending restart.
+    pub daemon: Arc<super::restart::DaemonState>,
 }
 
 impl TaskCtx {
@@ -144,11 +150,18 @@ impl TaskCtx {
         label: &str,
         arch: Option<&str>,
     ) -> Result<i32, TaskError> {
-        let mut opts = Struct::new();
+        self.subtask_opts(method, args, label, arch.map(|a| ("arch".to_owned(), a.into())).into_iter().collect()).await
+    }
+
+    /// [`Self::subtask`] with other `host.subtask` options (`assign` pins the child to a host).
+    pub async fn subtask_opts(
+        &self,
+        method: &str,
+        args: Vec<Value>,
+        label: &str,
+        mut opts: Struct,
+    ) -> Result<i32, TaskError> {
         opts.insert("label".into(), label.into());
-        if let Some(a) = arch {
-            opts.insert("arch".into(), a.into());
-        }
         opts.insert("__starstar".into(), Value::Bool(true));
         let id = self
             .call(
@@ -197,6 +210,8 @@ impl TaskCtx {
     }
 
     async fn wait_loop(&self, all: bool, failany: bool, canfail: &[i32]) -> Result<Vec<Value>, TaskError> {
+        // host.taskWait reports each finished child once (it stops being awaited), so they add up here.
+        let mut done = vec![];
         loop {
             let answer = self.call("host.taskWait", vec![Value::Int(self.id.into())]).await?;
             let list = |i: usize| {
@@ -215,8 +230,9 @@ impl TaskCtx {
                     }
                 }
             }
-            if (all && unfinished.is_empty()) || (!all && !finished.is_empty()) {
-                return Ok(finished);
+            done.extend(finished);
+            if (all && unfinished.is_empty()) || (!all && !done.is_empty()) {
+                return Ok(done);
             }
             self.shared.wake.notified().await;
         }

@@ -64,6 +64,8 @@ pub enum BuilderEvent {
     Cancel { host: i32, task: i32 },
     /// An awaited child of this waiting parent finished.
     Wake { host: i32, task: i32 },
+    /// The task was assigned to this host outside the scheduler (a pinned subtask, `assignTask`): offer it.
+    Offer { host: i32, task: i32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -253,6 +255,13 @@ impl State {
             (crate::db::tasks::OPEN, Some(host)) => Placement::Open { host },
             _ => Placement::Free,
         };
+        // The scheduler's own assignments are in the model before their rows change (and offered when
+        // persisted); an assignment the model did not have was made elsewhere.
+        if let Placement::Assigned { host, .. } = placement
+            && old.as_ref().and_then(|t| t.placement.host()) != Some(host)
+        {
+            events.push(BuilderEvent::Offer { host, task: row.id });
+        }
         let task = Task {
             key,
             bin: bin.clone(),
@@ -672,5 +681,21 @@ mod tests {
         assert_eq!(s.place(now).len(), 1);
         assert!(s.expired_assignments(now + Duration::from_secs(10)).is_empty());
         assert_eq!(s.expired_assignments(now + Duration::from_secs(301)), vec![Assignment { task: 1, host: 1 }]);
+    }
+
+    #[test]
+    fn assignments_made_elsewhere_are_offered_once() {
+        let now = Instant::now();
+        let mut s = State::new(config());
+        s.upsert_host(1, Some(host(1, &["x86_64"], &[1], 8.0)));
+        let pinned = TaskRow { state: ASSIGNED, host_id: Some(1), pinned: true, ..task(1, 20, "x86_64", 1) };
+        assert_eq!(s.upsert_task(pinned.clone(), now), vec![BuilderEvent::Offer { host: 1, task: 1 }]);
+        assert!(s.upsert_task(pinned, now).is_empty());
+        // The scheduler's own assignment is offered when persisted, not again when its row comes back.
+        s.upsert_task(task(2, 20, "x86_64", 1), now);
+        assert_eq!(s.place(now), vec![Assignment { task: 2, host: 1 }]);
+        assert!(
+            s.upsert_task(TaskRow { state: ASSIGNED, host_id: Some(1), ..task(2, 20, "x86_64", 1) }, now).is_empty()
+        );
     }
 }

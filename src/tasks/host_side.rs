@@ -71,6 +71,8 @@ pub struct SubtaskOpts {
     pub channel: Option<String>,
     pub kwargs: Option<Struct>,
     pub owner: Option<Value>,
+    /// A host id: the child is made ASSIGNED to it (pinned), as Koji's `make_task(assign=…)`.
+    pub assign: Option<i32>,
 }
 
 /// `host.subtask`: the parent must be OPEN on this host; an existing `(parent, label)` child is returned
@@ -105,7 +107,7 @@ pub async fn subtask(
         priority: opts.priority,
         parent: Some(parent),
         label: opts.label,
-        assign: None,
+        assign: opts.assign,
     };
     make_task(db, spec).await
 }

@@ -17,6 +17,9 @@ pub mod chainbuild;
 pub mod createrepo;
 pub mod new_repo;
 pub mod rebuild_srpm;
+pub mod restart;
+pub mod restart_hosts;
+pub mod restart_verify;
 pub mod sleep;
 pub mod tag_build;
 pub mod waitrepo;
@@ -62,6 +65,9 @@ handlers!(
     waitrepo,
     new_repo,
     createrepo,
+    restart,
+    restart_verify,
+    restart_hosts,
     sleep,
     waittest,
 );

@@ -12,6 +12,7 @@ pub mod listings;
 pub mod misc;
 pub mod packages;
 pub mod repos;
+pub mod restart;
 pub mod rpms;
 pub mod search;
 pub mod tagging;
@@ -35,6 +36,7 @@ pub fn register(r: &mut Registry) {
     misc::register(r);
     packages::register(r);
     repos::register(r);
+    restart::register(r);
     rpms::register(r);
     search::register(r);
     tagging::register(r);
