@@ -100,7 +100,8 @@ pub async fn upload_path(
     let rel = normpath(reldir).filter(|r| !r.starts_with("..")).ok_or_else(invalid_dir)?;
     let volume = volume.unwrap_or(DEFAULT_VOLUME);
     let db = ctx.db().await?;
-    if lookup::id_of(&db, "volume", &InfoRef::Name(volume.to_owned())).await?.is_none() {
+    // The DEFAULT volume always exists (it is seeded); only other names cost a lookup, not every chunk.
+    if volume != DEFAULT_VOLUME && lookup::id_of(&db, "volume", &InfoRef::Name(volume.to_owned())).await?.is_none() {
         return Err(KojiError::generic(format!("No such entry in table volume: {volume}")));
     }
     let parts: Vec<&str> = rel.split('/').collect();
@@ -234,7 +235,8 @@ pub struct Upload {
     size: u64,
     verify: String,
     hasher: Option<Hasher>,
-    /// The task whose output this is (a chunk into `tasks/<n>/<task_id>/`), for the live log tails.
+    /// The task whose log this is (a chunk of a `.log` into `tasks/<n>/<task_id>/`), for the live log tails;
+    /// rpms and other results are not tailed, so they announce nothing.
     pub task: Option<i32>,
 }
 
@@ -254,7 +256,7 @@ impl Upload {
             move || open_for_chunk(&path, offset, overwrite)
         })
         .await?;
-        let task = task_of(&p.filepath);
+        let task = task_of(&p.filepath).filter(|_| p.filename.ends_with(".log"));
         Ok(Upload { path, file: Some(file), offset, overwrite, size: 0, verify: p.fileverify, hasher, task })
     }
 

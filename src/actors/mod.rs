@@ -20,7 +20,31 @@ pub mod task_scheduler;
 
 use actix::dev::ToEnvelope;
 use actix::{Actor, Addr, Handler, MailboxError, Message};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// One round of a leader election by PostgreSQL advisory lock on a dedicated connection (the scheduler and the
+/// repo manager each lead one per database). The leader checks its connection is alive (`Ok(None)`; an error
+/// means it must step down); anyone else tries the lock on a fresh connection (`Ok(Some(client))` when it won).
+pub async fn election_round(
+    leader: Option<Arc<tokio_postgres::Client>>,
+    pg: tokio_postgres::Config,
+    lock: i64,
+    what: &'static str,
+) -> Result<Option<tokio_postgres::Client>, tokio_postgres::Error> {
+    if let Some(client) = leader {
+        client.simple_query("SELECT 1").await?;
+        return Ok(None);
+    }
+    let (client, conn) = pg.connect(tokio_postgres::NoTls).await?;
+    actix_rt::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::warn!(error = %e, "{what} leader connection closed");
+        }
+    });
+    let won: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&lock]).await?.get(0);
+    Ok(won.then_some(client))
+}
 
 /// A name for metrics and logs.
 pub trait NamedActor: Actor {

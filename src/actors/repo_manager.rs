@@ -17,7 +17,6 @@ use crate::db::Pool;
 use crate::pathinfo::PathInfo;
 use crate::repos::manage::{Outcome, run_pass};
 use actix::prelude::*;
-use futures_util::FutureExt;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,24 +73,8 @@ impl RepoManager {
             return;
         }
         self.electing = true;
-        let fut = match self.leader.clone() {
-            Some(client) => async move { client.simple_query("SELECT 1").await.map(|_| None) }.boxed_local(),
-            None => {
-                let pg = self.pg.clone();
-                async move {
-                    let (client, conn) = pg.connect(tokio_postgres::NoTls).await?;
-                    actix_rt::spawn(async move {
-                        if let Err(e) = conn.await {
-                            tracing::warn!(error = %e, "repo manager leader connection closed");
-                        }
-                    });
-                    let won: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).await?.get(0);
-                    Ok(won.then_some(client))
-                }
-                .boxed_local()
-            }
-        };
-        ctx.spawn(fut.into_actor(self).map(|r: Result<Option<tokio_postgres::Client>, _>, act, ctx| {
+        let round = super::election_round(self.leader.clone(), self.pg.clone(), LEADER_LOCK, "repo manager");
+        ctx.spawn(round.into_actor(self).map(|r, act, ctx| {
             act.electing = false;
             match r {
                 Ok(Some(client)) => {

@@ -91,48 +91,25 @@ impl TaskScheduler {
             return;
         }
         self.electing = true;
-        match self.leader.clone() {
-            Some(client) => ctx.spawn(
-                async move { client.simple_query("SELECT 1").await.map(|_| ()) }.into_actor(self).map(|r, act, _| {
-                    act.electing = false;
-                    if let Err(e) = r {
-                        tracing::error!(error = %e, "lost the scheduler leader connection; stepping down");
-                        act.step_down();
-                    }
-                }),
-            ),
-            None => {
-                let pg = self.pg.clone();
-                ctx.spawn(
-                    async move {
-                        let (client, conn) = pg.connect(tokio_postgres::NoTls).await?;
-                        actix_rt::spawn(async move {
-                            if let Err(e) = conn.await {
-                                tracing::warn!(error = %e, "scheduler leader connection closed");
-                            }
-                        });
-                        let won: bool =
-                            client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).await?.get(0);
-                        Ok::<_, tokio_postgres::Error>(won.then_some(client))
-                    }
-                    .into_actor(self)
-                    .map(|r, act, ctx| {
-                        act.electing = false;
-                        match r {
-                            Ok(Some(client)) => {
-                                tracing::info!("this hub is the scheduler leader");
-                                metrics::gauge!("koji_scheduler_leader").set(1.0);
-                                act.leader = Some(Arc::new(client));
-                                act.rebuild = true;
-                                act.pump(ctx);
-                            }
-                            Ok(None) => {}
-                            Err(e) => tracing::warn!(error = %e, "scheduler election failed"),
-                        }
-                    }),
-                )
+        let round = super::election_round(self.leader.clone(), self.pg.clone(), LEADER_LOCK, "scheduler");
+        ctx.spawn(round.into_actor(self).map(|r, act, ctx| {
+            act.electing = false;
+            match r {
+                Ok(Some(client)) => {
+                    tracing::info!("this hub is the scheduler leader");
+                    metrics::gauge!("koji_scheduler_leader").set(1.0);
+                    act.leader = Some(Arc::new(client));
+                    act.rebuild = true;
+                    act.pump(ctx);
+                }
+                Ok(None) => {}
+                Err(e) if act.leader.is_some() => {
+                    tracing::error!(error = %e, "lost the scheduler leader connection; stepping down");
+                    act.step_down();
+                }
+                Err(e) => tracing::warn!(error = %e, "scheduler election failed"),
             }
-        };
+        }));
     }
 
     fn step_down(&mut self) {

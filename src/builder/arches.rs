@@ -1,20 +1,7 @@
-//! Which arches a build is built for (Koji's `BuildTask.getArchList`, spec §2) and Koji's canonical arch names.
+//! Which arches a build is built for (Koji's `BuildTask.getArchList`, spec §2), with the hub's `canon_arch`.
 
 use super::task::TaskError;
-
-/// Koji's `canonArch`: the arch family a repo dir and a host arch list use.
-pub fn canon_arch(arch: &str) -> String {
-    let canon = match arch {
-        "i386" | "i486" | "i586" | "i686" | "athlon" | "geode" | "pentium3" | "pentium4" => "i386",
-        "x86_64" | "amd64" | "ia32e" | "x86_64_v2" | "x86_64_v3" | "x86_64_v4" => "x86_64",
-        "armv7hl" | "armv7hnl" | "armv6hl" | "armv8hl" => "armhfp",
-        "armv5tel" | "armv5tl" | "armv6l" | "armv7l" | "armv8l" => "arm",
-        "ppc64iseries" | "ppc64pseries" => "ppc64",
-        "sparcv9" | "sparcv8" => "sparc",
-        other => other,
-    };
-    canon.to_owned()
-}
+pub use crate::repos::init::canon_arch;
 
 /// The arch-relevant fields of an SRPM header.
 #[derive(Debug, Default, Clone)]

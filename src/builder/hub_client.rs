@@ -66,10 +66,6 @@ impl HubClient {
         HubClient { session: Some(session), ..HubClient::new(http, url) }
     }
 
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     pub fn session(&self) -> Option<&Session> {
         self.session.as_ref()
     }

@@ -259,6 +259,11 @@ impl TaskCtx {
 }
 
 /// Koji's `PathInfo.taskrelpath`.
+/// A path's last component, as text (empty for none).
+pub fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 pub fn task_relpath(id: i32) -> String {
     format!("tasks/{}/{id}", id % 10000)
 }

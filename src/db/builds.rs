@@ -96,6 +96,12 @@ pub async fn add_type(db: &impl GenericClient, build_id: i32, btype: &str) -> Ko
 
 pub const STATE_BUILDING: i32 = 0;
 
+/// The names of every volume (a build's files may sit on any of them).
+pub async fn volume_names(db: &impl GenericClient) -> KojiResult<Vec<String>> {
+    let st = db.prepare_cached("SELECT name FROM volume").await?;
+    Ok(db.query(&st, &[]).await?.iter().map(|r| r.get(0)).collect())
+}
+
 /// The build of an N-V-R (epoch is not part of Koji's uniqueness), locked for the caller's transaction.
 pub struct Existing {
     pub id: i32,

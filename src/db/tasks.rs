@@ -13,6 +13,8 @@ pub const CLOSED: i32 = 2;
 pub const CANCELED: i32 = 3;
 pub const ASSIGNED: i32 = 4;
 pub const FAILED: i32 = 5;
+/// Koji's `TASK_STATES` names, by code.
+pub const STATE_NAMES: [&str; 6] = ["FREE", "OPEN", "CLOSED", "CANCELED", "ASSIGNED", "FAILED"];
 
 pub fn state_name(state: i32) -> &'static str {
     match state {

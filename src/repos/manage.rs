@@ -145,13 +145,15 @@ async fn serve_queue(
 ) -> KojiResult<()> {
     let mut waiting = q::waiting(db).await?;
     let mut given_up = HashSet::new();
+    // Every waiter sharing a regen has the same repo: each is fulfilled once, below.
+    let mut made = HashSet::new();
     // Pass 1: requests whose task ended.
     for req in waiting.iter_mut() {
         let Some(task) = req.task_id else { continue };
         let retry = match req.task_state {
             Some(CLOSED) if valid_repo(req) => {
                 // repoDone normally fulfils requests itself; this covers a repo it did not match.
-                q::fulfil_requests(db, req.task_repo.map_or(0, |r| r.0)).await?;
+                made.insert(req.task_repo.map_or(0, |r| r.0));
                 false
             }
             Some(CLOSED | CANCELED | FAILED) => true,
@@ -169,6 +171,9 @@ async fn serve_queue(
             req.task_id = None;
             req.task_repo = None;
         }
+    }
+    for repo in made {
+        q::fulfil_requests(db, repo).await?;
     }
     let live = |r: &Waiting| r.task_id.is_some() && !matches!(r.task_state, Some(CLOSED | CANCELED | FAILED));
     let mut running: Vec<Waiting> = waiting.iter().filter(|r| live(r)).cloned().collect();

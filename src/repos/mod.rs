@@ -27,8 +27,11 @@ pub const REPO_EXPIRED: i32 = 2;
 pub const REPO_DELETED: i32 = 3;
 pub const REPO_PROBLEM: i32 = 4;
 
+/// Koji's `REPO_STATES` names, by code.
+pub const STATE_NAMES: [&str; 5] = ["INIT", "READY", "EXPIRED", "DELETED", "PROBLEM"];
+
 pub fn state_name(state: i32) -> &'static str {
-    ["INIT", "READY", "EXPIRED", "DELETED", "PROBLEM"].get(state as usize).copied().unwrap_or("?")
+    usize::try_from(state).ok().and_then(|i| STATE_NAMES.get(i)).copied().unwrap_or("?")
 }
 
 /// Koji's repo record (`RepoQuery` with all fields).

@@ -27,7 +27,7 @@ pub async fn require_host(ctx: &CallCtx) -> KojiResult<i32> {
 /// Runs `f` in a transaction for the calling host and marks the request as having written.
 macro_rules! host_tx {
     ($ctx:expr, |$tx:ident, $host:ident| $body:expr) => {{
-        let $host = require_host(&$ctx).await?;
+        let $host = $crate::rpc::host::require_host(&$ctx).await?;
         let mut client = $ctx.db().await?;
         let $tx = client.transaction().await?;
         let out = $body;
@@ -36,6 +36,7 @@ macro_rules! host_tx {
         Ok(out)
     }};
 }
+pub(crate) use host_tx;
 
 #[derive(Deserialize)]
 struct NoArgs {}

@@ -4,7 +4,7 @@
 
 use super::CallCtx;
 use super::args::{Flag, InfoRef};
-use super::host::require_host;
+use super::host::{host_tx, require_host};
 use super::registry::Registry;
 use crate::buildroots::standard::{self, State};
 use crate::builds::complete::{self, TaskResults};
@@ -100,8 +100,7 @@ async fn init_build(ctx: CallCtx, a: Init) -> KojiResult<i32> {
     let task = assert_host(&tx, host, a.data.task_id).await?;
     let done = lifecycle::init_build(&tx, &a.data, task.owner).await?;
     let stray = if done.recycled {
-        let st = tx.prepare_cached("SELECT name FROM volume").await?;
-        let volumes: Vec<String> = tx.query(&st, &[]).await?.iter().map(|r| r.get(0)).collect();
+        let volumes = build_db::volume_names(&tx).await?;
         let build = build_db::row_by_id(&tx, done.build_id).await?.expect("the build was just written");
         let paths = PathInfo::new(&ctx.hub.config.koji_dir);
         volumes.iter().map(|v| paths.build_dir(v, &build.name, &build.version, &build.release)).collect()
@@ -139,13 +138,11 @@ async fn complete_build(ctx: CallCtx, a: Complete) -> KojiResult<Struct> {
 }
 
 async fn fail_build(ctx: CallCtx, a: Fail) -> KojiResult<()> {
-    let host = require_host(&ctx).await?;
-    let mut client = ctx.db().await?;
-    let tx = client.transaction().await?;
-    assert_host(&tx, host, a.task_id).await?;
-    lifecycle::fail_build(&tx, a.build_id).await?;
-    tx.commit().await?;
-    ctx.committed();
+    let done: KojiResult<()> = host_tx!(ctx, |tx, host| {
+        assert_host(&tx, host, a.task_id).await?;
+        lifecycle::fail_build(&tx, a.build_id).await?
+    });
+    done?;
     tracing::info!(build = a.build_id, task = a.task_id, "build failed");
     Ok(())
 }
@@ -160,14 +157,10 @@ async fn move_build_to_scratch(ctx: CallCtx, a: Scratch) -> KojiResult<()> {
 }
 
 async fn tag_build(ctx: CallCtx, a: TagBuild) -> KojiResult<()> {
-    let host = require_host(&ctx).await?;
-    let mut client = ctx.db().await?;
-    let tx = client.transaction().await?;
-    let task = assert_host(&tx, host, a.task_id).await?;
-    crate::tagging::tag_for_task(&tx, task.owner, &a.tag, &a.build, a.force.0, a.fromtag.as_ref()).await?;
-    tx.commit().await?;
-    ctx.committed();
-    Ok(())
+    host_tx!(ctx, |tx, host| {
+        let task = assert_host(&tx, host, a.task_id).await?;
+        crate::tagging::tag_for_task(&tx, task.owner, &a.tag, &a.build, a.force.0, a.fromtag.as_ref()).await?
+    })
 }
 
 async fn tag_notification(ctx: CallCtx, _: Ignored) -> KojiResult<()> {
@@ -196,38 +189,38 @@ async fn eval_policy(ctx: CallCtx, a: Policy) -> KojiResult<String> {
     }
 }
 
-/// The calling host, after checking it has `task` (when given) OPEN, in a fresh transaction.
-macro_rules! buildroot_tx {
-    ($ctx:expr, $task:expr, |$tx:ident, $host:ident| $body:expr) => {{
-        let $host = require_host(&$ctx).await?;
-        let mut client = $ctx.db().await?;
-        let $tx = client.transaction().await?;
-        if let Some(task) = $task {
-            assert_host(&$tx, $host, task).await?;
-        }
-        let out = $body;
-        $tx.commit().await?;
-        $ctx.committed();
-        Ok(out)
-    }};
+/// A buildroot call's task, when it names one, must be OPEN on the calling host.
+async fn owns(db: &impl deadpool_postgres::GenericClient, host: i32, task: Option<i32>) -> KojiResult<()> {
+    if let Some(task) = task {
+        assert_host(db, host, task).await?;
+    }
+    Ok(())
 }
 
 async fn new_buildroot(ctx: CallCtx, a: NewBuildRoot) -> KojiResult<i32> {
-    buildroot_tx!(ctx, a.task_id, |tx, host| standard::create(&tx, host, a.repo, &a.arch, a.task_id).await?)
+    host_tx!(ctx, |tx, host| {
+        owns(&tx, host, a.task_id).await?;
+        standard::create(&tx, host, a.repo, &a.arch, a.task_id).await?
+    })
 }
 
 async fn set_buildroot_state(ctx: CallCtx, a: BuildRootState) -> KojiResult<()> {
-    buildroot_tx!(ctx, a.task_id, |tx, host| standard::set_state(&tx, a.brootid, host, a.task_id, &a.state).await?)
+    host_tx!(ctx, |tx, host| {
+        owns(&tx, host, a.task_id).await?;
+        standard::set_state(&tx, a.brootid, host, a.task_id, &a.state).await?
+    })
 }
 
 async fn set_buildroot_list(ctx: CallCtx, a: BuildRootList) -> KojiResult<()> {
-    buildroot_tx!(ctx, a.task_id, |tx, host| {
+    host_tx!(ctx, |tx, host| {
+        owns(&tx, host, a.task_id).await?;
         standard::set_list(&tx, a.brootid, host, a.task_id, &a.rpmlist, false).await?
     })
 }
 
 async fn update_buildroot_list(ctx: CallCtx, a: BuildRootList) -> KojiResult<()> {
-    buildroot_tx!(ctx, a.task_id, |tx, host| {
+    host_tx!(ctx, |tx, host| {
+        owns(&tx, host, a.task_id).await?;
         standard::set_list(&tx, a.brootid, host, a.task_id, &a.rpmlist, true).await?
     })
 }

@@ -58,9 +58,9 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("koji.js", "text/javascript; charset=utf-8", include_str!("static/koji.js")),
 ];
 
-pub const TASK_STATES: [&str; 6] = ["FREE", "OPEN", "CLOSED", "CANCELED", "ASSIGNED", "FAILED"];
-const BUILD_STATES: [&str; 5] = ["BUILDING", "COMPLETE", "DELETED", "FAILED", "CANCELED"];
-const REPO_STATES: [&str; 5] = ["INIT", "READY", "EXPIRED", "DELETED", "PROBLEM"];
+use crate::db::builds::STATE_NAMES as BUILD_STATES;
+pub use crate::db::tasks::STATE_NAMES as TASK_STATES;
+use crate::repos::STATE_NAMES as REPO_STATES;
 
 fn state_name(names: &[&str], v: Option<i64>) -> String {
     v.and_then(|n| names.get(usize::try_from(n).ok()?)).map_or_else(|| "unknown".into(), |s| s.to_string())

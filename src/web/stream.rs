@@ -146,7 +146,9 @@ impl TaskWatch {
         match event {
             LiveEvent::Output(id) if id == self.id => self.logs(visit).await,
             LiveEvent::Task(id) if self.family.contains(&id) => self.state(visit, id).await,
-            LiveEvent::Task(id) => {
+            // Task ids come from a serial and a parent exists before its children, so only a newer task can be a
+            // new subtask of ours; older ones are not worth a hub call.
+            LiveEvent::Task(id) if id > self.id => {
                 // A new subtask of ours announces itself by its parent.
                 let info = visit.call("getTaskInfo", vec![id.into()]).await.ok();
                 let parent = info.as_ref().and_then(|i| i.as_struct()?.get("parent")?.as_i64());
@@ -157,7 +159,7 @@ impl TaskWatch {
                     vec![]
                 }
             }
-            LiveEvent::Output(_) => vec![],
+            LiveEvent::Task(_) | LiveEvent::Output(_) => vec![],
         }
     }
 

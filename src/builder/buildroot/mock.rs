@@ -307,7 +307,7 @@ impl Backend for MockRoot {
     }
 
     fn rebuild_srpm(&self, srpm: &Path) -> Vec<Step> {
-        let name = srpm.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = crate::builder::task::file_name(srpm);
         let inside = format!("/chroot_tmpdir/{name}");
         vec![
             self.mock(&["--no-clean", "--copyin", &srpm.to_string_lossy(), &inside]),

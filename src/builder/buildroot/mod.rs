@@ -159,7 +159,7 @@ impl Buildroot {
                 let status = self.ctx.run(&mut cmd, &step.log).await?;
                 append(&cmdlog, &format!("exit status: {}\n", status.code().unwrap_or(-1)));
                 if !status.success() {
-                    let log = step.log.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let log = crate::builder::task::file_name(&step.log);
                     return Err(TaskError::build(format!(
                         "{what}, {} exited with status {}; see {log} for more information",
                         self.backend.kind(),

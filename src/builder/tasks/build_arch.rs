@@ -46,7 +46,7 @@ pub async fn handle(ctx: Arc<TaskCtx>, args: TaskArgs) -> TaskResult {
     };
     let (mut rpms, mut srpms) = (vec![], vec![]);
     for f in files {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = crate::builder::task::file_name(&f);
         if name.ends_with(".src.rpm") {
             if keep_srpm {
                 srpm_sanity_checks(&f)?;

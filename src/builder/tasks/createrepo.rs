@@ -3,7 +3,7 @@
 //! repo's metadata, external repos merged with `mergerepo_c --koji`; the `repodata/` files are uploaded and
 //! returned as `[uploadpath, files]` for `host.repoDone`.
 
-use super::rebuild_srpm::file_name;
+use crate::builder::task::file_name;
 use crate::builder::task::{TaskArgs, TaskCtx, TaskError, TaskResult, field, field_int, field_str, kwargs};
 use crate::xmlrpc::Value;
 use std::path::Path;

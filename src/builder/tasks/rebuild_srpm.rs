@@ -3,10 +3,9 @@
 
 use crate::builder::arches::buildroot_arch;
 use crate::builder::buildroot::Buildroot;
-use crate::builder::task::{TaskArgs, TaskCtx, TaskError, TaskResult, field_str, strukt};
+use crate::builder::task::{TaskArgs, TaskCtx, TaskError, TaskResult, field_str, file_name, strukt};
 use crate::rpms::file::RpmFile;
 use crate::xmlrpc::Value;
-use std::path::Path;
 use std::sync::Arc;
 
 pub const METHODS: &[&str] = &["rebuildSRPM"];
@@ -69,8 +68,4 @@ pub async fn upload_srpm(
     let logs = broot.log_names().into_iter().map(|n| Value::String(format!("{}/{n}", ctx.upload_dir()))).collect();
     broot.expire().await;
     Ok(vec![("srpm", uploaded.into()), ("logs", Value::Array(logs)), ("brootid", Value::Int(broot.id))])
-}
-
-pub fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }

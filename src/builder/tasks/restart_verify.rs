@@ -3,14 +3,12 @@
 
 use super::restart::assert_same_host;
 use crate::builder::task::{TaskArgs, TaskCtx, TaskError, TaskResult, field};
+use crate::db::tasks::STATE_NAMES as STATES;
 use crate::xmlrpc::Value;
 use std::sync::Arc;
 
 pub const METHODS: &[&str] = &["restartVerify"];
 pub const WEIGHT: f64 = 0.1;
-
-/// Koji's `TASK_STATES` names by code.
-const STATES: [&str; 6] = ["FREE", "OPEN", "CLOSED", "CANCELED", "ASSIGNED", "FAILED"];
 
 pub async fn handle(ctx: Arc<TaskCtx>, args: TaskArgs) -> TaskResult {
     let task_id = args.int(0, "task_id")?;
